@@ -1,0 +1,46 @@
+"""Loaders of the built-in model families, registered with the library by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import load_file, save_file
+
+from ..io.atomic import atomic_save
+from .cards import CardError, ModelCard, WeightFile, sha256_file
+from .registry import register_family
+
+
+@register_family("stylegen", tasks=("explore", "mix"))
+def load_stylegen(card: ModelCard) -> Any:
+    from ..nets.stylegen import Generator, StyleGenConfig
+
+    cfg = StyleGenConfig.from_dict(card.architecture)
+    G = Generator(cfg)
+    state = load_file(str(card.file_for("generator")))
+    missing, unexpected = G.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("resample_filter")]
+    if missing or unexpected:
+        raise CardError(f"{card.id}: weights do not match the architecture "
+                        f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    return G.eval().requires_grad_(False)
+
+
+def save_weights(module: Any, path: Path) -> str:
+    """Write a module's state dict as safetensors (no code can hide in it) atomically; return sha256."""
+    state = {k: v.detach().contiguous().clone() for k, v in module.state_dict().items()}
+    atomic_save(path, lambda tmp: save_file(state, str(tmp)))
+    return sha256_file(path)
+
+
+def write_model(folder: Path, card: ModelCard, modules: dict[str, Any]) -> ModelCard:
+    """Save each role's weights beside a card listing them with their sha256."""
+    folder.mkdir(parents=True, exist_ok=True)
+    card.files = []
+    for role, module in modules.items():
+        name = f"{role}.safetensors"
+        card.files.append(WeightFile(path=name, sha256=save_weights(module, folder / name), role=role))
+    card.folder = folder
+    card.write(folder)
+    return card

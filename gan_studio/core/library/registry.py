@@ -1,0 +1,130 @@
+"""The model library: bundled cards in ``models/`` plus the user's own, with sha256-checked loading.
+
+Families register a loader with :func:`register_family`; the library never branches on family names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from .cards import CARD_NAME, CardError, ChecksumError, ModelCard, UnknownModelError, sha256_file
+
+Loader = Callable[[ModelCard], Any]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    loader: Loader
+    tasks: tuple[str, ...]
+
+
+_FAMILIES: dict[str, Family] = {}
+
+
+def register_family(name: str, tasks: tuple[str, ...]) -> Callable[[Loader], Loader]:
+    def deco(fn: Loader) -> Loader:
+        _FAMILIES[name] = Family(name, fn, tasks)
+        return fn
+
+    return deco
+
+
+def families() -> dict[str, Family]:
+    _import_families()
+    return dict(_FAMILIES)
+
+
+def _import_families() -> None:
+    from . import families as _  # noqa: F401  (registers the built-in loaders)
+
+
+def home_dir() -> Path:
+    """User data folder; ``GAN_STUDIO_HOME`` overrides the platform default (tests use it)."""
+    env = os.environ.get("GAN_STUDIO_HOME")
+    return Path(env) if env else Path(platformdirs.user_data_dir("gan-studio", appauthor=False))
+
+
+def bundled_dir() -> Path:
+    env = os.environ.get("GAN_STUDIO_BUNDLED_MODELS")
+    if env:
+        return Path(env)
+    packaged = Path(__file__).resolve().parents[2] / "_models"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "models"
+
+
+def user_models_dir() -> Path:
+    return home_dir() / "models"
+
+
+class Library:
+    """Lists and loads models; ``roots`` default to the bundled folder then the user's folder."""
+
+    def __init__(self, roots: list[tuple[Path, str]] | None = None) -> None:
+        self.roots = roots or [(bundled_dir(), "bundled"), (user_models_dir(), "user")]
+        self._verified: dict[tuple[str, int, float], str] = {}
+        self._loaded: dict[str, Any] = {}
+
+    def cards(self) -> list[ModelCard]:
+        out: dict[str, ModelCard] = {}
+        for root, source in self.roots:
+            if not root.is_dir():
+                continue
+            for folder in sorted(p for p in root.iterdir() if (p / CARD_NAME).is_file()):
+                try:
+                    card = ModelCard.read(folder)
+                except CardError:
+                    continue  # a broken user card must not hide the others; `models show` reports it
+                card.source = source
+                out.setdefault(card.id, card)
+        return sorted(out.values(), key=lambda c: (c.source != "bundled", c.id))
+
+    def ids(self) -> list[str]:
+        return [c.id for c in self.cards()]
+
+    def card(self, model_id: str) -> ModelCard:
+        for card in self.cards():
+            if card.id == model_id:
+                return card
+        known = ", ".join(self.ids()) or "none"
+        raise UnknownModelError(f"unknown model {model_id!r}; available: {known}")
+
+    def verify(self, card: ModelCard) -> None:
+        """Check every weight file against the card's sha256 (cached by size and mtime)."""
+        for f in card.files:
+            path = (card.folder or Path()) / f.path
+            if not path.is_file():
+                raise ChecksumError(f"{card.id}: weight file {path} is missing")
+            st = path.stat()
+            key = (str(path), st.st_size, st.st_mtime)
+            digest = self._verified.get(key) or sha256_file(path)
+            if digest != f.sha256:
+                raise ChecksumError(
+                    f"{card.id}: {f.path} has sha256 {digest[:12]}…, the card says {f.sha256[:12]}…; "
+                    "the file is corrupt or was replaced, so it is refused"
+                )
+            self._verified[key] = digest
+
+    def load(self, model_id: str) -> Any:
+        """Load (and cache) a model by id through its family's loader, after the sha256 check."""
+        if model_id in self._loaded:
+            return self._loaded[model_id]
+        card = self.card(model_id)
+        fams = families()
+        if card.family not in fams:
+            raise CardError(f"{model_id}: family {card.family!r} is not supported by this version")
+        self.verify(card)
+        model = fams[card.family].loader(card)
+        self._loaded[model_id] = model
+        return model
+
+    def forget(self, model_id: str) -> None:
+        self._loaded.pop(model_id, None)

@@ -1,0 +1,48 @@
+"""Typed, frozen training configuration; saved as config.json beside a run's outputs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..io.atomic import atomic_write_text
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    family: str = "stylegen"
+    data: str = ""
+    out: str = ""
+    resolution: int = 64
+    channels: int = 4
+    batch: int = 32
+    kimg: float | None = None
+    minutes: float | None = None
+    seed: int = 0
+    lr_g: float = 0.0025
+    lr_d: float = 0.0025
+    r1_gamma: float = 0.05
+    r1_interval: int = 16
+    style_mixing: float = 0.9
+    ema_kimg: float = 10.0
+    ema_rampup: float = 0.05
+    augment: str = "ada"  # ada | fixed | off
+    augment_p: float = 0.0
+    ada_target: float = 0.6
+    ada_interval: int = 4
+    base: str | None = None
+    name: str | None = None
+    threads: int | None = None
+    checkpoint_every_s: float = 300.0
+    preview_every_s: float = 120.0
+    keep_checkpoints: int = 2
+    arch: dict = field(default_factory=dict)
+
+    def save(self, run_dir: Path) -> None:
+        atomic_write_text(Path(run_dir) / "config.json", json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, run_dir: Path) -> TrainConfig:
+        data = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
