@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--json", action="store_true")
 
     t = sub.add_parser("train", help="train or fine-tune a model (runs until the budget or SIGTERM)")
-    t.add_argument("--family", default="stylegen", choices=["stylegen"])
+    t.add_argument("--family", default="stylegen", choices=sorted(_TRAINERS))
     t.add_argument("--data", help="image folder")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--base", help="library model to fine-tune from")
@@ -291,8 +291,23 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_featurenet(args: argparse.Namespace) -> int:
+    from .core.training.featurenet_trainer import train_featurenet
+
+    if not args.data or not args.export:
+        raise CliError("featurenet needs --data STARTER_DIR (with manifest.jsonl) and --export FOLDER")
+    card = train_featurenet(Path(args.data), Path(args.export), model_id=args.id or "featurenet-emoji-64",
+                            seed=args.seed, command="gan-studio " + " ".join(sys.argv[1:]))
+    print(json.dumps(card.metrics))
+    return 0
+
+
 @command("train")
 def cmd_train(args: argparse.Namespace) -> int:
+    return _TRAINERS[args.family](args)
+
+
+def _train_stylegen(args: argparse.Namespace) -> int:
     from .core.device import pick_device
     from .core.training.config import TrainConfig
     from .core.training.stylegen_trainer import export_run, train_stylegen
@@ -329,6 +344,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         model_id = args.id or Path(args.out).name
         export_run(Path(args.out), Path(args.export), model_id, model_id)
     return 0
+
+
+_TRAINERS: dict[str, Handler] = {"stylegen": _train_stylegen, "featurenet": _train_featurenet}
 
 
 @command("metrics")

@@ -44,3 +44,14 @@ def write_model(folder: Path, card: ModelCard, modules: dict[str, Any]) -> Model
     card.folder = folder
     card.write(folder)
     return card
+
+
+@register_family("featurenet", tasks=("metrics",))
+def load_featurenet(card: ModelCard) -> Any:
+    from ..metrics.features import FeatureNet, FeatureNetConfig
+
+    cfg = FeatureNetConfig(**{k: v for k, v in card.architecture.items()
+                              if k in FeatureNetConfig.__dataclass_fields__})
+    net = FeatureNet(cfg)
+    net.load_state_dict(load_file(str(card.file_for("classifier"))))
+    return net.eval().requires_grad_(False)

@@ -1,0 +1,39 @@
+"""Recipes in PNG metadata: an iTXt chunk holding JSON that regenerates the image exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, PngImagePlugin
+
+RECIPE_KEY = "gan-studio:recipe"
+
+
+class RecipeError(ValueError):
+    """The file has no readable GAN Studio recipe."""
+
+
+def png_info(recipe: dict[str, Any]) -> PngImagePlugin.PngInfo:
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt(RECIPE_KEY, json.dumps(recipe, separators=(",", ":")), zip=True)
+    info.add_text("Software", f"GAN Studio {recipe.get('app_version', '')}".strip())
+    return info
+
+
+def read_recipe(path: Path) -> dict[str, Any]:
+    try:
+        with Image.open(path) as im:
+            text = im.text.get(RECIPE_KEY) if hasattr(im, "text") else None
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise RecipeError(f"{path}: not a readable image ({exc})") from exc
+    if text is None:
+        raise RecipeError(f"{path}: no GAN Studio recipe in this image")
+    try:
+        recipe = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecipeError(f"{path}: recipe is damaged ({exc})") from exc
+    if not isinstance(recipe, dict) or recipe.get("app") != "gan-studio":
+        raise RecipeError(f"{path}: recipe is not from GAN Studio")
+    return recipe

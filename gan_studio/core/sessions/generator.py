@@ -1,0 +1,296 @@
+"""GeneratorSession: the latent explorer's and mixing canvas's renderer, as pure functions of requests.
+
+Requests are frozen dataclasses; a session returns HWC uint8 arrays (RGB or RGBA) and never touches the
+GUI. It caches w per source so that dragging ψ or the interpolation slider only re-runs synthesis.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from ... import __version__
+from ..device import pick_device, tune_allocator
+from ..io.images import grid, to_uint8
+from ..library.registry import Library
+from ..nets.stylegen import Generator, truncate, z_from_seed
+
+RECIPE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Source:
+    """One latent: a seed, or an explicit w (e.g. a projected image) as a tuple of floats."""
+
+    seed: int | None = None
+    w: tuple[float, ...] | None = None
+    label: str = ""
+
+    @classmethod
+    def from_seed(cls, seed: int) -> Source:
+        return cls(seed=int(seed))
+
+    @classmethod
+    def from_w(cls, w: np.ndarray | torch.Tensor, label: str = "latent") -> Source:
+        arr = np.asarray(w.detach().cpu() if isinstance(w, torch.Tensor) else w, dtype=np.float32)
+        return cls(w=tuple(float(v) for v in arr.reshape(-1)), label=label)
+
+    def __post_init__(self) -> None:
+        if (self.seed is None) == (self.w is None):
+            raise ValueError("a source is either a seed or a w vector")
+        if self.seed is not None and not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be 0 … 4294967295, not {self.seed}")
+
+    def describe(self) -> str:
+        return f"seed {self.seed}" if self.seed is not None else (self.label or "latent")
+
+    def to_json(self) -> dict[str, Any]:
+        return {"seed": self.seed} if self.seed is not None else {"w": list(self.w or ()), "label": self.label}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Source:
+        if d.get("seed") is not None:
+            return cls(seed=int(d["seed"]))
+        return cls(w=tuple(float(v) for v in d["w"]), label=str(d.get("label", "latent")))
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """One image: a source (or a point on the path through ``path``), ψ and noise."""
+
+    model_id: str
+    seed: int | None = None
+    source: Source | None = None
+    path: tuple[Source, ...] = ()
+    t: float = 0.0
+    psi: float = 1.0
+    noise_mode: str = "const"
+    noise_strength: float = 1.0
+    kind: str = field(default="render", init=False)
+
+    def sources(self) -> tuple[Source, ...]:
+        if self.path:
+            return self.path
+        if self.source is not None:
+            return (self.source,)
+        if self.seed is None:
+            raise ValueError("a render request needs a seed, a source or a path")
+        return (Source.from_seed(self.seed),)
+
+
+@dataclass(frozen=True)
+class MixRequest:
+    """Style-mixing grid: each cell takes ``layers`` from its column source, the rest from its row."""
+
+    model_id: str
+    rows: tuple[Source, ...]
+    cols: tuple[Source, ...]
+    layers: tuple[int, ...]
+    psi: float = 1.0
+    noise_mode: str = "const"
+    noise_strength: float = 1.0
+    kind: str = field(default="mix", init=False)
+
+
+@dataclass(frozen=True)
+class WalkRequest:
+    """Frames of a walk through keyframes (W-space linear or spherical-in-z interpolation)."""
+
+    model_id: str
+    keys: tuple[Source, ...]
+    frames_per_key: int = 24
+    psi: float = 1.0
+    noise_mode: str = "const"
+    noise_strength: float = 1.0
+    loop: bool = False
+    kind: str = field(default="walk", init=False)
+
+
+def layer_groups(num_ws: int) -> dict[str, tuple[int, ...]]:
+    """Coarse (4–8 px), middle (16–32 px) and fine (the rest) layer indices, as in the StyleGAN paper."""
+    coarse = tuple(range(0, min(4, num_ws)))
+    middle = tuple(range(4, min(8, num_ws - 2))) if num_ws > 6 else ()
+    fine = tuple(i for i in range(num_ws) if i not in coarse and i not in middle)
+    return {"coarse": coarse, "middle": middle, "fine": fine}
+
+
+def layer_preset(name: str, num_ws: int) -> tuple[int, ...]:
+    return layer_groups(num_ws)[name]
+
+
+def mix_ws(row_ws: torch.Tensor, col_ws: torch.Tensor, layers: tuple[int, ...]) -> torch.Tensor:
+    """The mixing definition: layers in ``layers`` from the column source, the rest from the row."""
+    out = row_ws.clone()
+    if layers:
+        idx = torch.tensor(layers, dtype=torch.long)
+        out[:, idx] = col_ws[:, idx]
+    return out
+
+
+class GeneratorSession:
+    """Renders StyleGen images for one model; every method is a pure function of its request."""
+
+    def __init__(self, model_id: str, G: Generator, sha256: str, device: torch.device | None = None) -> None:
+        tune_allocator()
+        self.model_id = model_id
+        self.sha256 = sha256
+        self.device = device or torch.device("cpu")
+        self.G = G.to(self.device).eval().requires_grad_(False)
+        self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
+        self._w_cache: OrderedDict[Source, torch.Tensor] = OrderedDict()
+
+    @classmethod
+    def open(cls, model_id: str, library: Library | None = None, device: str | torch.device | None = None
+             ) -> GeneratorSession:
+        lib = library or Library()
+        card = lib.card(model_id)
+        G = lib.load(model_id)
+        dev = device if isinstance(device, torch.device) else pick_device(device)
+        return cls(model_id, G, card.sha256_of("generator"), dev)
+
+    @property
+    def num_ws(self) -> int:
+        return self.G.num_ws
+
+    @property
+    def resolution(self) -> int:
+        return self.G.cfg.resolution
+
+    @property
+    def layer_groups(self) -> dict[str, tuple[int, ...]]:
+        return layer_groups(self.num_ws)
+
+    # -- latents ------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def w_of(self, src: Source) -> torch.Tensor:
+        """Untruncated ws [1, num_ws, w_dim] of a source (cached, LRU of 512)."""
+        if src in self._w_cache:
+            self._w_cache.move_to_end(src)
+            return self._w_cache[src]
+        if src.seed is not None:
+            ws = self.G.map(z_from_seed(src.seed, self.G.cfg.z_dim).to(self.device))
+        else:
+            w = torch.tensor(src.w, dtype=torch.float32, device=self.device)
+            w_dim = self.G.cfg.w_dim
+            if w.numel() == w_dim:
+                ws = w.view(1, 1, w_dim).repeat(1, self.num_ws, 1)
+            elif w.numel() == w_dim * self.num_ws:
+                ws = w.view(1, self.num_ws, w_dim)
+            else:
+                raise ValueError(f"latent has {w.numel()} values; this model needs {w_dim} or "
+                                 f"{w_dim * self.num_ws}")
+        self._w_cache[src] = ws
+        if len(self._w_cache) > 512:
+            self._w_cache.popitem(last=False)
+        return ws
+
+    def _truncate(self, ws: torch.Tensor, psi: float) -> torch.Tensor:
+        return ws if psi == 1.0 else truncate(ws, self.G.mapping.w_avg, psi)
+
+    def path_ws(self, path: tuple[Source, ...], t: float) -> torch.Tensor:
+        """Linear interpolation in W along a polyline of sources, t ∈ [0, len(path) − 1]."""
+        if len(path) == 1:
+            return self.w_of(path[0])
+        t = min(max(t, 0.0), len(path) - 1.0)
+        i = min(int(math.floor(t)), len(path) - 2)
+        frac = t - i
+        return torch.lerp(self.w_of(path[i]), self.w_of(path[i + 1]), frac)
+
+    # -- rendering ------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def synth(self, ws: torch.Tensor, noise_mode: str, noise_strength: float) -> np.ndarray:
+        img = self.G.synthesize(ws, noise_mode, noise_strength, memory_format=self.memory_format)
+        return to_uint8(img)
+
+    def render(self, req: RenderRequest) -> np.ndarray:
+        ws = self.path_ws(req.sources(), req.t)
+        return self.synth(self._truncate(ws, req.psi), req.noise_mode, req.noise_strength)[0]
+
+    def render_many(self, reqs: list[RenderRequest]) -> list[np.ndarray]:
+        """Batch several requests with the same ψ/noise into one forward (the explorer grid)."""
+        if not reqs:
+            return []
+        ws = torch.cat([self._truncate(self.path_ws(r.sources(), r.t), r.psi) for r in reqs])
+        out = self.synth(ws, reqs[0].noise_mode, reqs[0].noise_strength)
+        return list(out)
+
+    def mix_cells(self, req: MixRequest) -> np.ndarray:
+        """[rows, cols, H, W, C] mixed images."""
+        bad = [i for i in req.layers if not 0 <= i < self.num_ws]
+        if bad:
+            raise ValueError(f"layers {bad} out of range 0-{self.num_ws - 1}")
+        cells = []
+        for r in req.rows:
+            for c in req.cols:
+                cells.append(mix_ws(self.w_of(r), self.w_of(c), req.layers))
+        ws = self._truncate(torch.cat(cells), req.psi)
+        imgs = self.synth(ws, req.noise_mode, req.noise_strength)
+        return imgs.reshape(len(req.rows), len(req.cols), *imgs.shape[1:])
+
+    def mix_grid(self, req: MixRequest) -> np.ndarray:
+        """The StyleGAN paper's figure: column sources on top, row sources at left, mixes inside."""
+        cells = self.mix_cells(req)
+        heads = self.render_many([RenderRequest(self.model_id, source=s, psi=req.psi,
+                                                noise_mode=req.noise_mode, noise_strength=req.noise_strength)
+                                  for s in (*req.cols, *req.rows)])
+        col_heads, row_heads = heads[: len(req.cols)], heads[len(req.cols):]
+        blank = np.zeros_like(heads[0])
+        tiles = [blank, *col_heads]
+        for i, rh in enumerate(row_heads):
+            tiles += [rh, *cells[i]]
+        return grid(tiles, cols=len(req.cols) + 1)
+
+    def walk_frames(self, req: WalkRequest) -> list[np.ndarray]:
+        keys = req.keys + ((req.keys[0],) if req.loop else ())
+        n = max(1, req.frames_per_key) * (len(keys) - 1)
+        frames = []
+        ts = np.linspace(0, len(keys) - 1, n, endpoint=not req.loop)
+        for start in range(0, len(ts), 16):
+            batch = [RenderRequest(self.model_id, path=keys, t=float(t), psi=req.psi, noise_mode=req.noise_mode,
+                                   noise_strength=req.noise_strength) for t in ts[start:start + 16]]
+            frames.extend(self.render_many(batch))
+        return frames
+
+    # -- recipes --------------------------------------------------------------------------------------
+    def recipe(self, req: RenderRequest | MixRequest | WalkRequest) -> dict[str, Any]:
+        """Everything needed to regenerate an image exactly, for PNG metadata."""
+        return make_recipe(req, self.sha256)
+
+
+def make_recipe(req: RenderRequest | MixRequest | WalkRequest, sha256: str) -> dict[str, Any]:
+    body = asdict(req)
+    for key in ("source", "rows", "cols", "keys", "path"):
+        if key in body and body[key] is not None:
+            val = getattr(req, key)
+            body[key] = val.to_json() if isinstance(val, Source) else [s.to_json() for s in val]
+    return {"app": "gan-studio", "app_version": __version__, "recipe_version": RECIPE_VERSION,
+            "model_sha256": sha256, **body}
+
+
+def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | WalkRequest:
+    """Inverse of :func:`make_recipe`; raises ValueError on anything malformed."""
+    try:
+        kind = recipe["kind"]
+        common = {"model_id": str(recipe["model_id"]), "psi": float(recipe.get("psi", 1.0)),
+                  "noise_mode": str(recipe.get("noise_mode", "const")),
+                  "noise_strength": float(recipe.get("noise_strength", 1.0))}
+        if kind == "render":
+            src = recipe.get("source")
+            return RenderRequest(
+                **common, seed=recipe.get("seed"), source=Source.from_json(src) if src else None,
+                path=tuple(Source.from_json(s) for s in recipe.get("path") or ()), t=float(recipe.get("t", 0.0)))
+        if kind == "mix":
+            return MixRequest(**common, rows=tuple(Source.from_json(s) for s in recipe["rows"]),
+                              cols=tuple(Source.from_json(s) for s in recipe["cols"]),
+                              layers=tuple(int(i) for i in recipe["layers"]))
+        if kind == "walk":
+            return WalkRequest(**common, keys=tuple(Source.from_json(s) for s in recipe["keys"]),
+                               frames_per_key=int(recipe["frames_per_key"]), loop=bool(recipe["loop"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"recipe is malformed: {exc}") from exc
+    raise ValueError(f"unknown recipe kind {kind!r}")

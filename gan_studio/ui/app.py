@@ -1,0 +1,29 @@
+"""Application start-up: window first, then models (torch loads on the worker thread)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger("gan_studio.ui")
+
+
+def run_app(device: str | None = None, argv: list[str] | None = None) -> int:
+    if device:
+        os.environ["GAN_STUDIO_DEVICE"] = device
+    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    app.setApplicationName("GAN Studio")
+    app.setOrganizationName("gan-studio")
+    from .main_window import MainWindow
+    from .theme import apply_theme
+
+    settings = QSettings("gan-studio", "gan-studio")
+    apply_theme(str(settings.value("theme", "system")))
+    win = MainWindow(settings=settings)
+    win.show()
+    QTimer.singleShot(0, win.load_models)
+    return app.exec()

@@ -1,0 +1,408 @@
+"""Latent explorer: seeds, a seed grid, favourites, ψ, noise, walks between chosen images, undo/redo."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..widgets import ImageView, LabeledSlider, Thumb
+
+GRID = 16
+MAX_SEED = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    """Everything the explorer shows; undo/redo moves between these."""
+
+    seed: int = 0
+    psi: float = 0.7
+    noise_mode: str = "const"
+    noise_strength: float = 1.0
+    path: tuple[Any, ...] = ()  # Sources of the walk
+    t: float = 0.0
+    walking: bool = False
+    latent: Any = None  # a Source that is not a seed (favourite latent, restored recipe)
+    grid_base: int = 0
+
+
+class History:
+    """Undo/redo stack of states; rapid changes of one control merge into one step."""
+
+    def __init__(self, first: ExplorerState) -> None:
+        self._states = [first]
+        self._pos = 0
+        self._last_key = ""
+        self._last_time = 0.0
+
+    @property
+    def current(self) -> ExplorerState:
+        return self._states[self._pos]
+
+    def push(self, state: ExplorerState, key: str = "") -> None:
+        now = time.monotonic()
+        merge = key and key == self._last_key and now - self._last_time < 0.8 and self._pos > 0
+        del self._states[self._pos + 1:]
+        if merge:
+            self._states[self._pos] = state
+        else:
+            self._states.append(state)
+            self._pos += 1
+        self._last_key, self._last_time = key, now
+
+    def undo(self) -> ExplorerState | None:
+        if self._pos == 0:
+            return None
+        self._pos -= 1
+        self._last_key = ""
+        return self.current
+
+    def redo(self) -> ExplorerState | None:
+        if self._pos >= len(self._states) - 1:
+            return None
+        self._pos += 1
+        self._last_key = ""
+        return self.current
+
+
+class ExplorerPanel(QWidget):
+    frameTime = Signal(float)  # noqa: N815 (Qt naming)
+    error = Signal(str)
+    favouritesChanged = Signal(list)  # noqa: N815
+
+    def __init__(self, worker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.model_id: str | None = None
+        self.history = History(ExplorerState())
+        self.favourites: list[Any] = []
+        self._shown = {"main": 0, "grid": 0}
+        self._num_ws = 0
+        self._build()
+        worker.finished.connect(self._on_result)
+        worker.failed.connect(self._on_error)
+        self._play = QTimer(self)
+        self._play.setInterval(40)
+        self._play.timeout.connect(self._advance_walk)
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.view = ImageView(256)
+        self.view.setObjectName("explorerView")
+        self.caption = QLabel()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        self.seed_box = QSpinBox()
+        self.seed_box.setRange(0, MAX_SEED)
+        self.seed_box.setKeyboardTracking(False)
+        self.random_btn = QPushButton("Random")
+        self.random_btn.setToolTip("Random seed (R)")
+        self.random_btn.setShortcut("R")
+        self.psi = LabeledSlider(0.0, 1.5, 0.7)
+        self.psi.setToolTip("Truncation ψ: 0 = the average image, 1 = full variety")
+        self.noise_mode = QComboBox()
+        self.noise_mode.addItems(["const", "random", "none"])
+        self.noise_strength = LabeledSlider(0.0, 2.0, 1.0)
+        self.fav_btn = QPushButton("★ Favourite")
+        self.fav_btn.setShortcut("F")
+        self.fav_btn.setToolTip("Add the current image to favourites (F)")
+
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_box, 1)
+        seed_row.addWidget(self.random_btn)
+        form = QFormLayout()
+        form.addRow("Seed", seed_row)
+        form.addRow("Truncation ψ", self.psi)
+        form.addRow("Noise", self.noise_mode)
+        form.addRow("Noise strength", self.noise_strength)
+        form.addRow(self.fav_btn)
+
+        walk = QGroupBox("Walk")
+        self.add_path_btn = QPushButton("Add to walk")
+        self.clear_path_btn = QPushButton("Clear")
+        self.path_label = QLabel("Add two or more images to walk between them.")
+        self.path_label.setWordWrap(True)
+        self.t_slider = LabeledSlider(0.0, 1.0, 0.0, step=0.005, fmt="{:.2f}")
+        self.play_btn = QPushButton("▶ Play")
+        self.play_btn.setCheckable(True)
+        self.play_btn.setShortcut("Space")
+        wl = QVBoxLayout(walk)
+        row = QHBoxLayout()
+        row.addWidget(self.add_path_btn)
+        row.addWidget(self.clear_path_btn)
+        wl.addLayout(row)
+        wl.addWidget(self.path_label)
+        wl.addWidget(self.t_slider)
+        wl.addWidget(self.play_btn)
+
+        controls = QVBoxLayout()
+        controls.addLayout(form)
+        controls.addWidget(walk)
+        controls.addStretch(1)
+        side = QWidget()
+        side.setLayout(controls)
+        side.setMaximumWidth(300)
+
+        self.grid_box = QGroupBox("Seeds")
+        gl = QGridLayout(self.grid_box)
+        self.thumbs: list[Thumb] = []
+        for i in range(GRID):
+            th = Thumb(i, side=72)
+            th.clicked.connect(lambda _=False, t=th: self._pick_seed(t.payload))
+            gl.addWidget(th, i // 8, i % 8)
+            self.thumbs.append(th)
+        self.prev_btn = QPushButton("◀")
+        self.next_btn = QPushButton("▶")
+        for b in (self.prev_btn, self.next_btn):
+            b.setFixedWidth(36)
+        self.prev_btn.setToolTip("Previous page of seeds")
+        self.next_btn.setToolTip("Next page of seeds")
+        nav = QVBoxLayout()
+        nav.addWidget(self.prev_btn)
+        nav.addWidget(self.next_btn)
+        gl.addLayout(nav, 0, 8, 2, 1)
+        gl.setColumnStretch(9, 1)
+
+        self.fav_strip = QHBoxLayout()
+        self.fav_strip.addStretch(1)
+        fav_w = QWidget()
+        fav_w.setLayout(self.fav_strip)
+        fav_scroll = QScrollArea()
+        fav_scroll.setWidget(fav_w)
+        fav_scroll.setWidgetResizable(True)
+        fav_scroll.setFixedHeight(118)
+        fav_box = QGroupBox("Favourites")
+        QVBoxLayout(fav_box).addWidget(fav_scroll)
+
+        centre = QVBoxLayout()
+        centre.addWidget(self.view, 1)
+        centre.addWidget(self.caption)
+        top = QHBoxLayout()
+        top.addWidget(side)
+        top.addLayout(centre, 1)
+        outer = QVBoxLayout(self)
+        outer.addLayout(top, 1)
+        outer.addWidget(self.grid_box)
+        outer.addWidget(fav_box)
+
+        self.seed_box.valueChanged.connect(lambda v: self.change(seed=v, latent=None, walking=False))
+        self.random_btn.clicked.connect(self.random_seed)
+        self.psi.valueChanged.connect(lambda v: self.change(psi=v, key="psi"))
+        self.noise_mode.currentTextChanged.connect(lambda v: self.change(noise_mode=v))
+        self.noise_strength.valueChanged.connect(lambda v: self.change(noise_strength=v, key="noise"))
+        self.fav_btn.clicked.connect(self.add_favourite)
+        self.add_path_btn.clicked.connect(self.add_to_path)
+        self.clear_path_btn.clicked.connect(lambda: self.change(path=(), t=0.0, walking=False))
+        self.t_slider.valueChanged.connect(lambda v: self.change(t=v, walking=True, key="t"))
+        self.play_btn.toggled.connect(self._toggle_play)
+        self.prev_btn.clicked.connect(lambda: self.change(grid_base=max(0, self.state.grid_base - GRID)))
+        self.next_btn.clicked.connect(lambda: self.change(grid_base=self.state.grid_base + GRID))
+
+    # -- state ----------------------------------------------------------------------------------------
+    @property
+    def state(self) -> ExplorerState:
+        return self.history.current
+
+    def change(self, key: str = "", **fields: Any) -> None:
+        new = replace(self.state, **fields)
+        if new == self.state:
+            return
+        grid_dirty = any(getattr(new, f) != getattr(self.state, f)
+                         for f in ("psi", "noise_mode", "noise_strength", "grid_base"))
+        self.history.push(new, key)
+        self._sync_controls()
+        self.refresh(grid=grid_dirty)
+
+    def set_state(self, state: ExplorerState) -> None:
+        self.history.push(state)
+        self._sync_controls()
+        self.refresh(grid=True)
+
+    def undo(self) -> None:
+        if self.history.undo() is not None:
+            self._sync_controls()
+            self.refresh(grid=True)
+
+    def redo(self) -> None:
+        if self.history.redo() is not None:
+            self._sync_controls()
+            self.refresh(grid=True)
+
+    def _sync_controls(self) -> None:
+        s = self.state
+        for w in (self.seed_box, self.noise_mode):
+            w.blockSignals(True)
+        self.seed_box.setValue(s.seed)
+        self.noise_mode.setCurrentText(s.noise_mode)
+        for w in (self.seed_box, self.noise_mode):
+            w.blockSignals(False)
+        self.psi.set_value(s.psi, emit=False)
+        self.noise_strength.set_value(s.noise_strength, emit=False)
+        n = len(s.path)
+        self.t_slider.set_range(0.0, max(1.0, n - 1.0))
+        self.t_slider.set_value(s.t, emit=False)
+        self.t_slider.setEnabled(n >= 2)
+        self.play_btn.setEnabled(n >= 2)
+        self.path_label.setText(" → ".join(src.describe() for src in s.path) if s.path else
+                                "Add two or more images to walk between them.")
+        for i, th in enumerate(self.thumbs):
+            th.payload = s.grid_base + i
+            th.setText(str(s.grid_base + i))
+            th.setChecked(s.latent is None and not s.walking and th.payload == s.seed)
+
+    def random_seed(self) -> None:
+        self.change(seed=random.randrange(MAX_SEED), latent=None, walking=False)
+
+    def _pick_seed(self, seed: int) -> None:
+        self.change(seed=int(seed), latent=None, walking=False)
+
+    # -- model ---------------------------------------------------------------------------------------
+    def set_model(self, model_id: str | None, num_ws: int = 0) -> None:
+        self.model_id = model_id
+        self._num_ws = num_ws
+        self._sync_controls()
+        self.refresh(grid=True)
+
+    def current_source(self) -> Any:
+        from ...core.sessions.generator import Source
+
+        s = self.state
+        return s.latent if s.latent is not None else Source.from_seed(s.seed)
+
+    def current_request(self) -> Any:
+        from ...core.sessions.generator import RenderRequest
+
+        s = self.state
+        common = {"psi": s.psi, "noise_mode": s.noise_mode, "noise_strength": s.noise_strength}
+        if s.walking and len(s.path) >= 2:
+            return RenderRequest(self.model_id or "", path=s.path, t=s.t, **common)
+        return RenderRequest(self.model_id or "", source=self.current_source(), **common)
+
+    def refresh(self, grid: bool = False) -> None:
+        if not self.model_id:
+            self.view.set_message("No model loaded")
+            return
+        req = self.current_request()
+        self._pending_main = self.worker.submit("explorer-main", self.model_id, lambda s: s.render(req))
+        self.caption.setText(self._describe(req))
+        if grid:
+            from ...core.sessions.generator import RenderRequest
+
+            reqs = [RenderRequest(self.model_id, seed=self.state.grid_base + i, psi=req.psi,
+                                  noise_mode=req.noise_mode, noise_strength=req.noise_strength)
+                    for i in range(GRID)]
+            self.worker.submit("explorer-grid", self.model_id, lambda s: s.render_many(reqs))
+
+    def _describe(self, req: Any) -> str:
+        what = f"walk t={req.t:.2f}" if req.path else req.sources()[0].describe()
+        return f"{what} · ψ {req.psi:.2f} · noise {req.noise_mode}"
+
+    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        if key == "explorer-main" and task_id > self._shown["main"]:
+            self._shown["main"] = task_id
+            self.view.set_image(result)
+            self.frameTime.emit(ms)
+        elif key == "explorer-grid" and task_id > self._shown["grid"]:
+            self._shown["grid"] = task_id
+            for th, img in zip(self.thumbs, result, strict=False):
+                th.set_image(img)
+        elif key.startswith("explorer-fav-"):
+            idx = int(key.rsplit("-", 1)[1])
+            if idx < self.fav_strip.count() - 1:
+                self.fav_strip.itemAt(idx).widget().set_image(result)
+
+    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
+        if key.startswith("explorer"):
+            self.view.set_message(f"Could not render: {message}")
+            self.error.emit(message)
+
+    def shown_image(self) -> QImage | None:
+        return self.view.image()
+
+    # -- favourites and walks ---------------------------------------------------------------------------
+    def add_favourite(self) -> None:
+        src = self.current_source()
+        if src in self.favourites:
+            return
+        self.favourites.append(src)
+        idx = len(self.favourites) - 1
+        th = Thumb(src, side=72)
+        th.setText(src.describe())
+        th.setCheckable(False)
+        th.setToolTip("Click to show; right-click to add to the walk")
+        th.clicked.connect(lambda _=False, s=src: self.show_source(s))
+        th.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        th.customContextMenuRequested.connect(lambda _p, s=src: self.change(path=self.state.path + (s,)))
+        self.fav_strip.insertWidget(idx, th)
+        if self.model_id:
+            from ...core.sessions.generator import RenderRequest
+
+            req = RenderRequest(self.model_id, source=src, psi=self.state.psi)
+            self.worker.submit(f"explorer-fav-{idx}", self.model_id, lambda s: s.render(req))
+        self.favouritesChanged.emit(list(self.favourites))
+
+    def show_source(self, src: Any) -> None:
+        if src.seed is not None:
+            self.change(seed=src.seed, latent=None, walking=False)
+        else:
+            self.change(latent=src, walking=False)
+
+    def add_to_path(self) -> None:
+        self.change(path=self.state.path + (self.current_source(),))
+
+    def _toggle_play(self, on: bool) -> None:
+        if on and len(self.state.path) >= 2:
+            self.play_btn.setText("■ Stop")
+            self._play.start()
+        else:
+            self.play_btn.setText("▶ Play")
+            self._play.stop()
+            self.play_btn.setChecked(False)
+
+    def _advance_walk(self) -> None:
+        n = len(self.state.path)
+        if n < 2:
+            self._toggle_play(False)
+            return
+        t = self.state.t + 0.02
+        if t > n - 1:
+            t = 0.0
+        self.change(t=round(t, 4), walking=True, key="play")
+
+    def walk_request(self, frames_per_key: int = 24) -> Any:
+        from ...core.sessions.generator import WalkRequest
+
+        s = self.state
+        keys = s.path if len(s.path) >= 2 else ()
+        return WalkRequest(self.model_id or "", keys=keys, frames_per_key=frames_per_key, psi=s.psi,
+                           noise_mode=s.noise_mode, noise_strength=s.noise_strength)
+
+    def apply_recipe(self, req: Any) -> None:
+        """Restore the state that produced an exported image."""
+        s = replace(self.state, psi=req.psi, noise_mode=req.noise_mode, noise_strength=req.noise_strength)
+        if req.path:
+            s = replace(s, path=req.path, t=req.t, walking=True)
+        elif req.source is not None and req.source.seed is None:
+            s = replace(s, latent=req.source, walking=False)
+        else:
+            seed = req.seed if req.seed is not None else req.source.seed
+            s = replace(s, seed=seed, latent=None, walking=False)
+        self.set_state(s)

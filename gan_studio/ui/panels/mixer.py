@@ -1,0 +1,241 @@
+"""Style-mixing canvas: rows × columns of sources; chosen layers come from the column source."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..widgets import ImageView, LabeledSlider
+
+
+def parse_seed_list(text: str) -> list[int]:
+    """'1, 2, 5-7' → [1, 2, 5, 6, 7]; raises ValueError with a readable message."""
+    out: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if "-" in part:
+            a, b = part.split("-", 1)
+            lo, hi = int(a), int(b)
+            if hi < lo or hi - lo > 64:
+                raise ValueError(f"bad range {part!r}")
+            out.extend(range(lo, hi + 1))
+        else:
+            out.append(int(part))
+    if not out or len(out) > 16 or any(s < 0 for s in out):
+        raise ValueError("give 1–16 seeds, e.g. 1,2,3 or 10-13")
+    return out
+
+
+class MixerPanel(QWidget):
+    frameTime = Signal(float)  # noqa: N815
+    error = Signal(str)
+
+    def __init__(self, worker, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.model_id: str | None = None
+        self.num_ws = 0
+        self.groups: dict[str, tuple[int, ...]] = {}
+        self.favourites: list[Any] = []
+        self._shown = 0
+        self._row_sources: list[Any] | None = None
+        self._col_sources: list[Any] | None = None
+        self._build()
+        worker.finished.connect(self._on_result)
+        worker.failed.connect(self._on_error)
+
+    def _build(self) -> None:
+        self.rows_edit = QLineEdit("1,2,3,4")
+        self.cols_edit = QLineEdit("10,11,12,13,14")
+        self.rows_edit.setToolTip("Row sources: the layers you do not pick come from these")
+        self.cols_edit.setToolTip("Column sources: the layers you pick come from these")
+        self.rows_fav = QPushButton("Favourites")
+        self.cols_fav = QPushButton("Favourites")
+        self.psi = LabeledSlider(0.0, 1.5, 0.7)
+        self.noise_mode = QComboBox()
+        self.noise_mode.addItems(["const", "random", "none"])
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+
+        form = QFormLayout()
+        r = QHBoxLayout()
+        r.addWidget(self.rows_edit, 1)
+        r.addWidget(self.rows_fav)
+        c = QHBoxLayout()
+        c.addWidget(self.cols_edit, 1)
+        c.addWidget(self.cols_fav)
+        form.addRow("Rows", r)
+        form.addRow("Columns", c)
+        form.addRow("Truncation ψ", self.psi)
+        form.addRow("Noise", self.noise_mode)
+
+        self.preset_box = QGroupBox("Layers from the column source")
+        pl = QVBoxLayout(self.preset_box)
+        presets = QHBoxLayout()
+        self.preset_group = QButtonGroup(self)
+        self.preset_buttons: dict[str, QRadioButton] = {}
+        for name in ("coarse", "middle", "fine", "custom"):
+            b = QRadioButton(name.capitalize())
+            self.preset_group.addButton(b)
+            self.preset_buttons[name] = b
+            presets.addWidget(b)
+        self.preset_buttons["coarse"].setChecked(True)
+        pl.addLayout(presets)
+        self.layer_grid = QGridLayout()
+        pl.addLayout(self.layer_grid)
+        self.layer_boxes: list[QCheckBox] = []
+
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(self.preset_box)
+        side.addWidget(self.status)
+        side.addStretch(1)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        side_w.setMaximumWidth(340)
+        self.view = ImageView(256)
+        lay = QHBoxLayout(self)
+        lay.addWidget(side_w)
+        lay.addWidget(self.view, 1)
+
+        self.rows_edit.editingFinished.connect(self._sources_edited)
+        self.cols_edit.editingFinished.connect(self._sources_edited)
+        self.rows_fav.clicked.connect(lambda: self._use_favourites(rows=True))
+        self.cols_fav.clicked.connect(lambda: self._use_favourites(rows=False))
+        self.psi.valueChanged.connect(lambda _: self.refresh())
+        self.noise_mode.currentTextChanged.connect(lambda _: self.refresh())
+        self.preset_group.buttonClicked.connect(self._preset_clicked)
+
+    # -- model / layers -----------------------------------------------------------------------------------
+    def set_model(self, model_id: str | None, num_ws: int, resolution: int) -> None:
+        from ...core.sessions.generator import layer_groups
+
+        self.model_id, self.num_ws = model_id, num_ws
+        self.groups = layer_groups(num_ws) if num_ws else {}
+        while self.layer_grid.count():
+            self.layer_grid.takeAt(0).widget().deleteLater()
+        self.layer_boxes = []
+        # ws index → the resolution it styles: 0 → 4 px, 1–2 → 8 px, 3–4 → 16 px, ...
+        for i in range(num_ws):
+            res = 4 * 2 ** ((i + 1) // 2)
+            box = QCheckBox(f"{i} ({min(res, resolution)}px)")
+            box.toggled.connect(self._layer_toggled)
+            self.layer_boxes.append(box)
+            self.layer_grid.addWidget(box, i // 3, i % 3)
+        self._apply_preset("coarse")
+
+    def _apply_preset(self, name: str) -> None:
+        chosen = set(self.groups.get(name, ()))
+        for i, box in enumerate(self.layer_boxes):
+            box.blockSignals(True)
+            box.setChecked(i in chosen)
+            box.blockSignals(False)
+        self.preset_buttons[name].setChecked(True)
+        self.refresh()
+
+    def _preset_clicked(self, button: QRadioButton) -> None:
+        name = next(k for k, b in self.preset_buttons.items() if b is button)
+        if name != "custom":
+            self._apply_preset(name)
+
+    def _layer_toggled(self, _: bool) -> None:
+        layers = self.layers()
+        match = next((k for k, v in self.groups.items() if v == layers), "custom")
+        self.preset_buttons[match].setChecked(True)
+        self.refresh()
+
+    def layers(self) -> tuple[int, ...]:
+        return tuple(i for i, b in enumerate(self.layer_boxes) if b.isChecked())
+
+    def set_layers(self, layers: tuple[int, ...]) -> None:
+        for i, box in enumerate(self.layer_boxes):
+            box.blockSignals(True)
+            box.setChecked(i in layers)
+            box.blockSignals(False)
+        self._layer_toggled(True)
+
+    # -- sources --------------------------------------------------------------------------------------
+    def set_favourites(self, favs: list[Any]) -> None:
+        self.favourites = list(favs)
+
+    def _use_favourites(self, rows: bool) -> None:
+        if not self.favourites:
+            self.status.setText("No favourites yet: press ★ in the explorer.")
+            return
+        srcs = self.favourites[:16]
+        edit = self.rows_edit if rows else self.cols_edit
+        edit.setText(", ".join(s.describe() for s in srcs))
+        if rows:
+            self._row_sources = srcs
+        else:
+            self._col_sources = srcs
+        self.refresh()
+
+    def _sources_edited(self) -> None:
+        self._row_sources = None if not self.rows_edit.text().startswith(("seed", "latent")) else self._row_sources
+        self._col_sources = None if not self.cols_edit.text().startswith(("seed", "latent")) else self._col_sources
+        self.refresh()
+
+    def _sources(self, edit: QLineEdit, fixed: list[Any] | None) -> tuple[Any, ...]:
+        from ...core.sessions.generator import Source
+
+        if fixed is not None:
+            return tuple(fixed)
+        return tuple(Source.from_seed(s) for s in parse_seed_list(edit.text()))
+
+    def current_request(self) -> Any:
+        from ...core.sessions.generator import MixRequest
+
+        return MixRequest(self.model_id or "", rows=self._sources(self.rows_edit, self._row_sources),
+                          cols=self._sources(self.cols_edit, self._col_sources), layers=self.layers(),
+                          psi=self.psi.value(), noise_mode=self.noise_mode.currentText())
+
+    def set_request(self, req: Any) -> None:
+        self._row_sources, self._col_sources = list(req.rows), list(req.cols)
+        self.rows_edit.setText(", ".join(s.describe() for s in req.rows))
+        self.cols_edit.setText(", ".join(s.describe() for s in req.cols))
+        self.psi.set_value(req.psi, emit=False)
+        self.noise_mode.blockSignals(True)
+        self.noise_mode.setCurrentText(req.noise_mode)
+        self.noise_mode.blockSignals(False)
+        self.set_layers(tuple(req.layers))
+
+    def refresh(self) -> None:
+        if not self.model_id or not self.layer_boxes:
+            return
+        try:
+            req = self.current_request()
+        except ValueError as exc:
+            self.status.setText(f"⚠ {exc}")
+            return
+        self.status.setText(f"{len(req.rows)} × {len(req.cols)} mixes · layers "
+                            f"{', '.join(map(str, req.layers)) or 'none'} from the columns")
+        self.worker.submit("mixer", self.model_id, lambda s: s.mix_grid(req))
+
+    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        if key == "mixer" and task_id > self._shown:
+            self._shown = task_id
+            self.view.set_image(result)
+            self.frameTime.emit(ms)
+
+    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
+        if key == "mixer":
+            self.status.setText(f"⚠ Could not render: {message}")
+            self.error.emit(message)

@@ -1,0 +1,149 @@
+"""The inference worker: one QThread owns all interactive torch work.
+
+Panels post tasks under a key (one key per view). Only the newest task of each key runs; older ones are
+dropped before they start (StyleGAN3's AsyncRenderer idea), and results carry the task id so a panel can
+ignore anything older than what it already shows. Errors come back as text, with the traceback logged.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from .qimage import to_qimage
+
+log = logging.getLogger("gan_studio.ui.worker")
+_ids = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Task:
+    """``fn(session)`` runs in the worker thread on the session of ``model_id``."""
+
+    key: str
+    model_id: str
+    fn: Callable[[Any], Any]
+    id: int = 0
+    convert: bool = True
+
+
+class _Engine(QObject):
+    finished = Signal(str, int, object, float)
+    failed = Signal(str, int, str, str)
+    _wake = Signal()
+
+    def __init__(self, session_factory: Callable[[str], Any], threads: int | None) -> None:
+        super().__init__()
+        self._factory = session_factory
+        self._sessions: dict[str, Any] = {}
+        self._pending: dict[str, Task] = {}
+        self._lock = threading.Lock()
+        self._threads = threads
+        self._wake.connect(self._drain)
+
+    def post(self, task: Task) -> None:
+        with self._lock:
+            self._pending[task.key] = task  # newest wins: a stale task is replaced before it starts
+        self._wake.emit()
+
+    @Slot()
+    def _drain(self) -> None:
+        if self._threads:
+            import torch
+
+            torch.set_num_threads(self._threads)
+            self._threads = None
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return
+                key = next(iter(self._pending))
+                task = self._pending.pop(key)
+            self._run(task)
+
+    def _run(self, task: Task) -> None:
+        t0 = time.perf_counter()
+        try:
+            session = self._sessions.get(task.model_id)
+            if session is None:
+                session = self._sessions[task.model_id] = self._factory(task.model_id)
+            result = task.fn(session)
+            if task.convert:
+                result = _convert(result)
+        except Exception as exc:  # every worker error reaches the user, never a crash
+            tb = traceback.format_exc()
+            log.error("task %s failed:\n%s", task.key, tb)
+            self.failed.emit(task.key, task.id, f"{type(exc).__name__}: {exc}", tb)
+            return
+        self.finished.emit(task.key, task.id, result, (time.perf_counter() - t0) * 1000)
+
+    def drop_session(self, model_id: str) -> None:
+        self._sessions.pop(model_id, None)
+
+
+def _convert(result: Any) -> Any:
+    import numpy as np
+
+    if isinstance(result, np.ndarray) and result.ndim == 3:
+        return to_qimage(result)
+    if isinstance(result, list) and result and isinstance(result[0], np.ndarray):
+        return [to_qimage(r) for r in result]
+    return result
+
+
+class InferenceWorker(QObject):
+    """GUI-side handle: ``submit`` from the GUI thread, results arrive as signals on the GUI thread."""
+
+    finished = Signal(str, int, object, float)  # key, task id, result (QImage | list | object), ms
+    failed = Signal(str, int, str, str)  # key, task id, message, traceback
+
+    def __init__(self, session_factory: Callable[[str], Any] | None = None, threads: int | None = None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread = QThread()
+        self._thread.setObjectName("gan-studio-inference")
+        self._engine = _Engine(session_factory or _default_factory, threads)
+        self._engine.moveToThread(self._thread)
+        self._engine.finished.connect(self.finished)
+        self._engine.failed.connect(self.failed)
+        self._thread.start()
+
+    def submit(self, key: str, model_id: str, fn: Callable[[Any], Any], convert: bool = True) -> int:
+        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert)
+        self._engine.post(task)
+        return task.id
+
+    def stop(self) -> None:
+        self._thread.quit()
+        self._thread.wait(5000)
+
+    @property
+    def thread(self) -> QThread:
+        return self._thread
+
+
+def _default_factory(model_id: str) -> Any:
+    from ..core.sessions.generator import GeneratorSession
+
+    return GeneratorSession.open(model_id, library=shared_library())
+
+
+_LIBRARY: Any = None
+
+
+def shared_library() -> Any:
+    """One Library per process, so panels and the worker share the sha256 cache and loaded models."""
+    global _LIBRARY
+    if _LIBRARY is None:
+        from ..core.library.registry import Library
+
+        _LIBRARY = Library()
+    return _LIBRARY

@@ -1,0 +1,80 @@
+"""Test fixtures: offscreen Qt, a private GAN_STUDIO_HOME, and a tiny StyleGen model in a temp library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from PIL import Image, ImageDraw  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "models"
+TINY_ID = "tiny-stylegen-16"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_home(tmp_path_factory, monkeypatch):
+    """Settings and user data go to a temp dir; the bundled library stays the repo's models/."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("GAN_STUDIO_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.delenv("GAN_STUDIO_BUNDLED_MODELS", raising=False)
+    yield home
+
+
+def make_tiny_model(folder: Path, model_id: str = TINY_ID, seed: int = 0):
+    """A small random-weight StyleGen with a meaningful w_avg, written like a real library model."""
+    import torch
+
+    from gan_studio.core.library.cards import ModelCard
+    from gan_studio.core.library.families import write_model
+    from gan_studio.core.nets.stylegen import Generator, StyleGenConfig
+
+    torch.manual_seed(seed)
+    cfg = StyleGenConfig(resolution=16, img_channels=4, z_dim=16, w_dim=16, mapping_layers=2,
+                         channel_base=128, channel_max=16)
+    G = Generator(cfg)
+    with torch.no_grad():
+        G.mapping.w_avg.copy_(G.mapping(torch.randn(256, 16)).mean(0))
+        for name, p in G.named_parameters():
+            if name.endswith("noise_strength"):
+                p.fill_(0.5)
+    card = ModelCard(id=model_id, name="Tiny test model", family="stylegen", tasks=["explore", "mix"],
+                     resolution=16, channels=4, architecture=cfg.to_dict(), files=[],
+                     metrics=[{"name": "none", "value": 0, "how": "test fixture"}])
+    write_model(folder / model_id, card, {"generator": G})
+    return G
+
+
+@pytest.fixture
+def tiny_library(tmp_path, monkeypatch):
+    """A library whose bundled folder holds only the tiny model; the UI's shared library is reset."""
+    from gan_studio.core.library.registry import Library
+
+    models = tmp_path / "models"
+    make_tiny_model(models)
+    monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(models))
+    import gan_studio.ui.worker as worker_mod
+
+    monkeypatch.setattr(worker_mod, "_LIBRARY", None)
+    return Library()
+
+
+@pytest.fixture
+def image_folder(tmp_path) -> Path:
+    """24 small drawings (circles and squares in colours) as a training folder."""
+    root = tmp_path / "images"
+    root.mkdir()
+    rng = np.random.RandomState(0)
+    for i in range(24):
+        im = Image.new("RGBA", (32, 32), (0, 0, 0, 0))
+        d = ImageDraw.Draw(im)
+        colour = tuple(int(v) for v in rng.randint(0, 255, 3)) + (255,)
+        box = [4 + i % 5, 4 + i % 3, 26, 26]
+        (d.ellipse if i % 2 else d.rectangle)(box, fill=colour)
+        im.save(root / f"img{i:02d}.png")
+    return root

@@ -1,0 +1,219 @@
+"""The window through the worker thread: real pixels on screen, newest-wins, errors, export, undo."""
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings, QTimer
+
+from gan_studio.ui.main_window import MainWindow
+from gan_studio.ui.qimage import qimage_pixels
+from gan_studio.ui.worker import InferenceWorker, shared_library
+from tests.conftest import TINY_ID
+
+
+@pytest.fixture
+def window(qtbot, tiny_library, tmp_path):
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(worker=InferenceWorker(), settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.load_models()
+    qtbot.waitUntil(lambda: win.explorer.shown_image() is not None, timeout=30000)
+    yield win
+    win.close()
+    assert not win.worker.thread.isRunning()
+
+
+def _session():
+    from gan_studio.core.sessions.generator import GeneratorSession
+
+    return GeneratorSession.open(TINY_ID, library=shared_library(), device="cpu")
+
+
+def _expected(seed, psi=0.7, noise="const", strength=1.0):
+    from gan_studio.core.sessions.generator import RenderRequest
+
+    return _session().render(RenderRequest(TINY_ID, seed=seed, psi=psi, noise_mode=noise, noise_strength=strength))
+
+
+def _shown(win):
+    return qimage_pixels(win.explorer.shown_image())
+
+
+def _wait_for(qtbot, win, expected, timeout=20000):
+    qtbot.waitUntil(lambda: win.explorer.shown_image() is not None and
+                    np.array_equal(_shown(win), expected), timeout=timeout)
+
+
+def test_model_picker_lists_library(window):
+    assert window.model_picker.count() == 1 and window.model_picker.currentData() == TINY_ID
+
+
+def test_seed_change_reaches_the_screen(window, qtbot):
+    window.explorer.seed_box.setValue(5)
+    _wait_for(qtbot, window, _expected(5))
+    assert "seed 5" in window.explorer.caption.text()
+    assert "ms/frame" in window.ms_label.text()
+
+
+def test_grid_click_focuses_seed(window, qtbot):
+    qtbot.waitUntil(lambda: not window.explorer.thumbs[3].icon().isNull(), timeout=20000)
+    window.explorer.thumbs[3].click()
+    assert window.explorer.state.seed == 3
+    _wait_for(qtbot, window, _expected(3))
+
+
+def test_rapid_slider_moves_stay_responsive_and_end_on_final_value(window, qtbot):
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(5)
+    slider = window.explorer.psi.slider
+    rng = np.random.RandomState(0)
+    for v in rng.randint(0, slider.maximum(), 199):
+        slider.setValue(int(v))
+        qtbot.wait(1)
+    slider.setValue(42)
+    final_psi = window.explorer.psi.value()
+    assert final_psi == pytest.approx(0.42)
+    _wait_for(qtbot, window, _expected(0, psi=final_psi))
+    timer.stop()
+    # The GUI thread never waits for torch: no gap between timer ticks comes close to a frame's render.
+    assert max(gaps) < 0.5, f"GUI stalled {max(gaps) * 1000:.0f} ms"
+
+
+def test_worker_runs_only_the_newest_task(qtbot, tiny_library):
+    worker = InferenceWorker(session_factory=lambda mid: None)
+    ran = []
+
+    def task(i):
+        def fn(_):
+            time.sleep(0.01)
+            ran.append(i)
+            return i
+        return fn
+
+    results = []
+    worker.finished.connect(lambda key, tid, res, ms: results.append(res))
+    for i in range(50):
+        worker.submit("k", "m", task(i), convert=False)
+    qtbot.waitUntil(lambda: 49 in results, timeout=10000)
+    worker.stop()
+    assert ran[-1] == 49 and len(ran) < 50
+
+
+def test_worker_errors_reach_the_user(window, qtbot):
+    def boom(_):
+        raise RuntimeError("model exploded")
+
+    with qtbot.waitSignal(window.worker.failed, timeout=10000) as sig:
+        window.worker.submit("explorer-main", TINY_ID, boom)
+    assert "model exploded" in sig.args[2] and "Traceback" in sig.args[3]
+    qtbot.waitUntil(lambda: "model exploded" in window.explorer.view._message, timeout=5000)
+    window.explorer.seed_box.setValue(2)  # the app keeps working
+    _wait_for(qtbot, window, _expected(2))
+
+
+def test_psi_zero_shows_the_average_image_for_every_seed(window, qtbot):
+    window.explorer.psi.set_value(0.0)
+    window.explorer.seed_box.setValue(9)
+    _wait_for(qtbot, window, _expected(9, psi=0.0))
+    assert np.array_equal(_expected(9, psi=0.0), _expected(1, psi=0.0))
+
+
+def test_undo_redo(window, qtbot):
+    window.explorer.seed_box.setValue(4)
+    window.explorer.seed_box.setValue(8)
+    window.explorer.undo()
+    assert window.explorer.seed_box.value() == 4
+    _wait_for(qtbot, window, _expected(4))
+    window.explorer.redo()
+    assert window.explorer.state.seed == 8
+
+
+def test_mixer_grid_is_the_session_grid(window, qtbot):
+    from gan_studio.core.sessions.generator import MixRequest, Source
+
+    window.mixer_dock.raise_()
+    window.mixer.rows_edit.setText("1,2")
+    window.mixer.cols_edit.setText("3")
+    window.mixer.preset_buttons["middle"].click()
+    req = window.mixer.current_request()
+    assert req.layers == window.mixer.groups["middle"]
+    expected = _session().mix_grid(MixRequest(TINY_ID, rows=(Source.from_seed(1), Source.from_seed(2)),
+                                              cols=(Source.from_seed(3),), layers=req.layers, psi=0.7))
+    window.mixer.refresh()
+    qtbot.waitUntil(lambda: window.mixer.view.image() is not None and
+                    np.array_equal(qimage_pixels(window.mixer.view.image()), expected), timeout=20000)
+    window.mixer.layer_boxes[0].setChecked(True)
+    assert window.mixer.preset_buttons["custom"].isChecked()
+    window.mixer.rows_edit.setText("nonsense")
+    window.mixer._sources_edited()
+    assert "⚠" in window.mixer.status.text()
+
+
+def test_export_and_reopen_recipe(window, qtbot, tmp_path):
+    from PIL import Image
+
+    from gan_studio.core.io.recipe import read_recipe
+
+    window.explorer.seed_box.setValue(6)
+    window.explorer.psi.set_value(0.5)
+    _wait_for(qtbot, window, _expected(6, psi=0.5))
+    out = tmp_path / "fav.png"
+    with qtbot.waitSignal(window.worker.finished, timeout=20000,
+                          check_params_cb=lambda key, *a: key == "export"):
+        window.export_image(out)
+    assert np.array_equal(np.asarray(Image.open(out)), _expected(6, psi=0.5))
+    assert read_recipe(out)["seed"] is None and read_recipe(out)["source"] == {"seed": 6}
+    window.explorer.seed_box.setValue(1)
+    window.explorer.psi.set_value(1.0)
+    window.open_recipe(out)
+    assert window.explorer.state.seed == 6 and window.explorer.state.psi == 0.5
+    _wait_for(qtbot, window, _expected(6, psi=0.5))
+
+
+def test_walk_export_video(window, qtbot, tmp_path):
+    window.explorer.seed_box.setValue(1)
+    window.explorer.add_to_path()
+    window.explorer.seed_box.setValue(2)
+    window.explorer.add_to_path()
+    assert window.explorer.play_btn.isEnabled()
+    window.explorer.t_slider.set_value(0.5)
+    assert window.explorer.state.walking and window.explorer.state.t == 0.5
+    out = tmp_path / "walk.gif"
+    with qtbot.waitSignal(window.worker.finished, timeout=30000,
+                          check_params_cb=lambda key, *a: key == "export"):
+        window.export_video(out, fps=10)
+    from PIL import Image
+
+    assert Image.open(out).n_frames == 24
+
+
+def test_favourites_feed_the_mixer(window, qtbot):
+    window.explorer.seed_box.setValue(3)
+    window.explorer.add_favourite()
+    window.explorer.seed_box.setValue(7)
+    window.explorer.add_favourite()
+    assert [s.seed for s in window.mixer.favourites] == [3, 7]
+    window.mixer._use_favourites(rows=True)
+    assert [s.seed for s in window.mixer.current_request().rows] == [3, 7]
+
+
+def test_bad_recipe_file_gives_a_message(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    window.open_recipe(Path(bad))
+    assert shown and "not a readable image" in shown[0]
