@@ -1,0 +1,93 @@
+"""Trainer: a run resumed from its checkpoint continues exactly as an uninterrupted one; outputs and hooks."""
+
+import json
+
+import pytest
+import torch
+
+from gan_studio.core.training.augment import AdaptiveP, augment
+from gan_studio.core.training.checkpoint import latest_checkpoint, load_checkpoint
+from gan_studio.core.training.config import TrainConfig
+from gan_studio.core.training.stylegen_trainer import export_run, train_stylegen
+
+ARCH = {"z_dim": 16, "w_dim": 16, "mapping_layers": 2, "channel_base": 128, "channel_max": 16,
+        "d_channel_base": 128, "d_channel_max": 16}
+
+
+def _cfg(data, out, kimg):
+    return TrainConfig(data=str(data), out=str(out), resolution=16, channels=4, batch=4, kimg=kimg, seed=3,
+                       r1_interval=2, ada_interval=2, augment_p=0.2, threads=1, preview_every_s=1e9,
+                       checkpoint_every_s=1e9, arch=ARCH)
+
+
+def test_resume_continues_exactly(image_folder, tmp_path):
+    full = train_stylegen(_cfg(image_folder, tmp_path / "full", 0.048))  # 12 steps
+    assert full.step == 12 and full.finished
+    half = train_stylegen(_cfg(image_folder, tmp_path / "split", 0.024))  # 6 steps, checkpoint
+    assert half.step == 6
+    resumed = train_stylegen(_cfg(image_folder, tmp_path / "split", 0.048), resume=True)
+    assert resumed.step == 12
+    a = load_checkpoint(latest_checkpoint(tmp_path / "full"))
+    b = load_checkpoint(latest_checkpoint(tmp_path / "split"))
+    for net in ("G", "D", "G_ema"):
+        for k in a[net]:
+            assert torch.equal(a[net][k], b[net][k]), f"{net}.{k} differs after resume"
+    assert a["ada"] == b["ada"]
+    for k, v in a["opt_G"]["state"].items():
+        assert torch.equal(v["exp_avg"], b["opt_G"]["state"][k]["exp_avg"])
+
+
+def test_run_folder_outputs_and_abort(image_folder, tmp_path):
+    events = []
+    calls = {"n": 0}
+
+    def abort():
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    res = train_stylegen(_cfg(image_folder, tmp_path / "run", 10.0), progress_fn=events.append, abort_fn=abort)
+    assert res.aborted and res.step == 3
+    run = tmp_path / "run"
+    assert json.loads((run / "config.json").read_text())["resolution"] == 16
+    lines = [json.loads(x) for x in (run / "progress.jsonl").read_text().splitlines()]
+    assert lines[0]["event"] == "progress"
+    assert {"kimg", "images_per_s", "loss_g", "loss_d", "augment_p"} <= set(lines[0])
+    assert lines[-1]["event"] == "aborted" and events[-1]["event"] == "aborted"
+    assert list((run / "previews").glob("step-*.png"))
+    card = export_run(run, tmp_path / "model", "my-model", "My model")
+    assert card.training["step"] == 3 and card.files[0].sha256
+    from gan_studio.core.library.registry import Library
+
+    lib = Library(roots=[(tmp_path, "user")])
+    assert lib.ids() == ["model"] or "my-model" in lib.ids()
+
+
+def test_resume_without_checkpoint_is_a_clear_error(image_folder, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothing to resume"):
+        train_stylegen(_cfg(image_folder, tmp_path / "none", 0.01), resume=True)
+
+
+def test_augment_identity_at_p0_and_fills_background():
+    x = torch.rand(8, 4, 16, 16) * 2 - 1
+    assert torch.equal(augment(x, 0.0), x)
+    gen = torch.Generator().manual_seed(0)
+    y = augment(x, 1.0, gen)
+    assert y.shape == x.shape and not torch.equal(x, y)
+    # Cutout/translation fill is transparent white: wherever alpha was set to -1 by the fill, RGB is 1.
+    filled = (y[:, 3] == -1) & (x[:, 3] != -1)
+    assert filled.any()
+    assert torch.all(y[:, :3][filled.unsqueeze(1).expand(-1, 3, -1, -1)] == 1)
+
+
+def test_augment_is_differentiable():
+    x = torch.zeros(4, 4, 8, 8, requires_grad=True)
+    augment(x, 1.0, torch.Generator().manual_seed(1)).sum().backward()
+    assert x.grad is not None
+
+
+def test_adaptive_p_moves_with_overfitting():
+    ada = AdaptiveP(p=0.0, target=0.6, speed_kimg=1.0)
+    ada.observe(torch.ones(64))
+    assert ada.update(64) > 0
+    ada.observe(-torch.ones(64))
+    assert ada.update(1000) == 0.0
