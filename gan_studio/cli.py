@@ -150,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--other", help="second real folder (floor: --real train --other heldout)")
     me.add_argument("--num", type=int, default=1000)
     me.add_argument("--psi", type=float, default=1.0)
+    me.add_argument("--card", action="store_true",
+                    help="store the figures (and the floor, with --floor-other) in the model's card")
+    me.add_argument("--floor-other", help="held-out folder: also measure the real-vs-real floor")
     me.add_argument("--json", action="store_true")
     return p
 
@@ -355,6 +358,12 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
     if args.model:
         result = evaluate_model(args.model, Path(args.real), num=args.num, psi=args.psi)
+        if args.floor_other:
+            result["floor"] = evaluate_folder_pair(Path(args.real), Path(args.floor_other))
+        if args.card:
+            from .core.metrics.evaluate import store_in_card
+
+            store_in_card(args.model, result, "gan-studio " + " ".join(sys.argv[1:]))
     elif args.other:
         result = evaluate_folder_pair(Path(args.real), Path(args.other))
     else:

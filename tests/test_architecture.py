@@ -34,6 +34,6 @@ def test_core_sources_do_not_mention_qt():
 
 def test_window_modules_import_without_torch():
     """The window can appear before torch loads (torch is imported on the worker thread)."""
-    code = ("import sys\nimport gan_studio.ui.main_window, gan_studio.ui.app\n"
+    code = ("import sys\nimport gan_studio.ui.main_window, gan_studio.ui.app, gan_studio.core.sessions.requests\n"
             "print('torch' in sys.modules)")
     assert _run(code).strip() == "False"

@@ -230,7 +230,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export seed grid", "grid.png", "PNG image (*.png)")
         if not path or not self.model_id:
             return
-        from ..core.sessions.generator import RenderRequest
+        from ..core.sessions.requests import RenderRequest
 
         s0 = self.explorer.state
         reqs = [RenderRequest(self.model_id, seed=s0.grid_base + i, psi=s0.psi, noise_mode=s0.noise_mode,
@@ -262,7 +262,7 @@ class MainWindow(QMainWindow):
     def open_recipe(self, path: Path) -> None:
         """Restore the explorer or mixer state stored in an exported PNG."""
         from ..core.io.recipe import RecipeError, read_recipe
-        from ..core.sessions.generator import MixRequest, request_from_recipe
+        from ..core.sessions.requests import MixRequest, request_from_recipe
 
         try:
             req = request_from_recipe(read_recipe(path))

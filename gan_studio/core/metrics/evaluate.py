@@ -67,3 +67,18 @@ def evaluate_folder_pair(reference: Path, other: Path, resolution: int = 64, cha
 def load_feature_net_state(net: FeatureNet, state: dict[str, torch.Tensor]) -> FeatureNet:
     net.load_state_dict(state)
     return net.eval().requires_grad_(False)
+
+
+def store_in_card(model_id: str, result: dict[str, Any], command: str, library: Library | None = None) -> None:
+    """Replace the card's SWD/FD entries with these figures, each beside its real-vs-real floor."""
+    lib = library or Library()
+    card = lib.card(model_id)
+    floor = result.get("floor", {})
+    how = (f"{result['n_candidate']} generated (seeds 0…, psi {result['psi']}) vs {result['n_reference']} "
+           f"training images; floor = held-out split vs training split; command: {command}")
+    keep = [m for m in card.metrics if not str(m.get("name", "")).startswith(("swd", "fd_emoji"))]
+    for key, value in result.items():
+        if key.startswith(("swd", "fd_emoji")):
+            keep.append({"name": key, "value": value, "real_vs_real_floor": floor.get(key), "how": how})
+    card.metrics = keep
+    card.write(card.folder)

@@ -282,13 +282,13 @@ class ExplorerPanel(QWidget):
         self.refresh(grid=True)
 
     def current_source(self) -> Any:
-        from ...core.sessions.generator import Source
+        from ...core.sessions.requests import Source
 
         s = self.state
         return s.latent if s.latent is not None else Source.from_seed(s.seed)
 
     def current_request(self) -> Any:
-        from ...core.sessions.generator import RenderRequest
+        from ...core.sessions.requests import RenderRequest
 
         s = self.state
         common = {"psi": s.psi, "noise_mode": s.noise_mode, "noise_strength": s.noise_strength}
@@ -304,7 +304,7 @@ class ExplorerPanel(QWidget):
         self._pending_main = self.worker.submit("explorer-main", self.model_id, lambda s: s.render(req))
         self.caption.setText(self._describe(req))
         if grid:
-            from ...core.sessions.generator import RenderRequest
+            from ...core.sessions.requests import RenderRequest
 
             reqs = [RenderRequest(self.model_id, seed=self.state.grid_base + i, psi=req.psi,
                                   noise_mode=req.noise_mode, noise_strength=req.noise_strength)
@@ -353,7 +353,7 @@ class ExplorerPanel(QWidget):
         th.customContextMenuRequested.connect(lambda _p, s=src: self.change(path=self.state.path + (s,)))
         self.fav_strip.insertWidget(idx, th)
         if self.model_id:
-            from ...core.sessions.generator import RenderRequest
+            from ...core.sessions.requests import RenderRequest
 
             req = RenderRequest(self.model_id, source=src, psi=self.state.psi)
             self.worker.submit(f"explorer-fav-{idx}", self.model_id, lambda s: s.render(req))
@@ -388,7 +388,7 @@ class ExplorerPanel(QWidget):
         self.change(t=round(t, 4), walking=True, key="play")
 
     def walk_request(self, frames_per_key: int = 24) -> Any:
-        from ...core.sessions.generator import WalkRequest
+        from ...core.sessions.requests import WalkRequest
 
         s = self.state
         keys = s.path if len(s.path) >= 2 else ()

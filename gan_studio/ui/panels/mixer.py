@@ -125,7 +125,7 @@ class MixerPanel(QWidget):
 
     # -- model / layers -----------------------------------------------------------------------------------
     def set_model(self, model_id: str | None, num_ws: int, resolution: int) -> None:
-        from ...core.sessions.generator import layer_groups
+        from ...core.sessions.requests import layer_groups
 
         self.model_id, self.num_ws = model_id, num_ws
         self.groups = layer_groups(num_ws) if num_ws else {}
@@ -194,14 +194,14 @@ class MixerPanel(QWidget):
         self.refresh()
 
     def _sources(self, edit: QLineEdit, fixed: list[Any] | None) -> tuple[Any, ...]:
-        from ...core.sessions.generator import Source
+        from ...core.sessions.requests import Source
 
         if fixed is not None:
             return tuple(fixed)
         return tuple(Source.from_seed(s) for s in parse_seed_list(edit.text()))
 
     def current_request(self) -> Any:
-        from ...core.sessions.generator import MixRequest
+        from ...core.sessions.requests import MixRequest
 
         return MixRequest(self.model_id or "", rows=self._sources(self.rows_edit, self._row_sources),
                           cols=self._sources(self.cols_edit, self._col_sources), layers=self.layers(),

@@ -1,0 +1,110 @@
+"""Explorer latency end to end through the worker: request → QImage shown; p50/p95 per model.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_explorer.py [--frames 60]
+Also measures the GUI thread's longest stall during 200 rapid ψ-slider moves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from _machine import machine  # noqa: E402
+
+
+def make_random_256(folder: Path) -> str:
+    """A StyleGAN2 at 256 px with random weights, written as a library model."""
+    import torch
+
+    from gan_studio.core.library.cards import ModelCard
+    from gan_studio.core.library.families import write_model
+    from gan_studio.core.nets.stylegen import Generator, StyleGenConfig
+
+    torch.manual_seed(0)
+    cfg = StyleGenConfig(resolution=256, img_channels=3, z_dim=512, w_dim=512, mapping_layers=8,
+                         channel_base=16384, channel_max=512)
+    card = ModelCard(id="random-256", name="StyleGAN2 256 px (random weights)", family="stylegen",
+                     tasks=["explore", "mix"], resolution=256, channels=3, architecture=cfg.to_dict(), files=[])
+    write_model(folder / "random-256", card, {"generator": Generator(cfg)})
+    return "random-256"
+
+
+def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
+    idx = win.model_picker.findData(model_id)
+    win.model_picker.setCurrentIndex(idx)
+    ex = win.explorer
+    shown = {"n": 0}
+    ex.worker.finished.connect(lambda key, *a: shown.__setitem__("n", shown["n"] + (key == "explorer-main")))
+    # Warm up (model load, first allocations).
+    ex.seed_box.setValue(1000)
+    t = time.perf_counter()
+    while shown["n"] < 1 and time.perf_counter() - t < 120:
+        app.processEvents()
+    lat = []
+    for i in range(frames):
+        before = shown["n"]
+        t0 = time.perf_counter()
+        ex.seed_box.setValue(2000 + i)
+        while shown["n"] == before:
+            app.processEvents()
+        lat.append((time.perf_counter() - t0) * 1000)
+    # GUI stall during 200 rapid slider moves.
+    gaps, last = [], [time.perf_counter()]
+
+    def tick():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(5)
+    rng = np.random.RandomState(0)
+    for v in rng.randint(0, ex.psi.slider.maximum(), 200):
+        ex.psi.slider.setValue(int(v))
+        end = time.perf_counter() + 0.005
+        while time.perf_counter() < end:
+            app.processEvents()
+    end = time.perf_counter() + 1.0
+    while time.perf_counter() < end:
+        app.processEvents()
+    timer.stop()
+    return lat, max(gaps) * 1000
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=60)
+    args = ap.parse_args()
+    t_start = QElapsedTimer()
+    t_start.start()
+    app = QApplication([])
+    from gan_studio.core.library.registry import Library
+    from gan_studio.ui.main_window import MainWindow
+
+    tmp = Path(tempfile.mkdtemp())
+    os.environ["GAN_STUDIO_HOME"] = str(tmp)
+    bundled = Library().ids()
+    make_random_256(tmp / "models")
+    win = MainWindow(settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
+    win.show()
+    win.load_models()
+    print(f"machine: {machine()}")
+    print(f"{'model':28s} {'p50 ms':>8s} {'p95 ms':>8s} {'max GUI stall during 200 slider moves':>40s}")
+    for model_id in [m for m in bundled if m.startswith("stylegen")] + ["random-256"]:
+        lat, stall = measure(win, app, model_id, args.frames)
+        print(f"{model_id:28s} {np.percentile(lat, 50):8.1f} {np.percentile(lat, 95):8.1f} {stall:38.1f} ms")
+    win.close()
+
+
+if __name__ == "__main__":
+    main()

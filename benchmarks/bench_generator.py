@@ -1,0 +1,72 @@
+"""Generator throughput and achieved GFLOP/s beside a matmul/conv ceiling measured in the same run.
+
+    .venv/bin/python benchmarks/bench_generator.py [--model stylegen-emoji-64] [--batch 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn.functional as F
+
+from _machine import machine
+from gan_studio.core.device import tune_allocator
+from gan_studio.core.library.registry import Library
+from gan_studio.core.nets.stylegen import Generator, StyleGenConfig, generator_flops
+
+
+def timeit(fn, min_s: float = 2.0) -> float:
+    fn()
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < min_s:
+        fn()
+        n += 1
+    return (time.perf_counter() - t0) / n
+
+
+def ceilings() -> dict[str, float]:
+    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+    mm = 2 * 1024**3 / timeit(lambda: a @ b) / 1e9
+    x = torch.randn(16, 64, 32, 32).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(64, 64, 3, 3).contiguous(memory_format=torch.channels_last)
+    conv_flops = 2 * 16 * 64 * 64 * 9 * 32 * 32
+    conv = conv_flops / timeit(lambda: F.conv2d(x, w, padding=1)) / 1e9
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        conv_bf16 = conv_flops / timeit(lambda: F.conv2d(x, w, padding=1)) / 1e9
+    return {"matmul fp32": mm, "conv3x3 fp32 (64ch, channels_last)": conv, "conv3x3 bf16": conv_bf16}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="stylegen-emoji-64")
+    ap.add_argument("--batch", type=int, default=16)
+    args = ap.parse_args()
+    tune_allocator()
+    print(f"machine: {machine()}")
+    ceil = ceilings()
+    for k, v in ceil.items():
+        print(f"ceiling  {k:40s} {v:8.1f} GFLOP/s")
+    lib = Library()
+    nets = {}
+    if args.model in lib.ids():
+        nets[args.model] = lib.load(args.model)
+    nets["stylegan2-256px-random (config-e-like, 16k base)"] = Generator(
+        StyleGenConfig(resolution=256, img_channels=3, z_dim=512, w_dim=512, mapping_layers=8,
+                       channel_base=16384, channel_max=512)).eval()
+    print(f"\n{'generator':52s} {'batch':>5s} {'GFLOP/img':>9s} {'ms/img':>8s} {'img/s':>8s} "
+          f"{'GFLOP/s':>8s} {'% conv ceiling':>14s}")
+    for name, G in nets.items():
+        flops = generator_flops(G.cfg)
+        for batch in (1, args.batch):
+            z = torch.randn(batch, G.cfg.z_dim)
+            with torch.inference_mode():
+                dt = timeit(lambda G=G, z=z: G.synthesize(G.map(z), "const", memory_format=torch.channels_last))
+            gflops = flops * batch / dt / 1e9
+            print(f"{name:52s} {batch:5d} {flops / 1e9:9.3f} {dt / batch * 1000:8.2f} {batch / dt:8.1f} "
+                  f"{gflops:8.1f} {100 * gflops / ceil['conv3x3 fp32 (64ch, channels_last)']:13.0f}%")
+
+
+if __name__ == "__main__":
+    main()
