@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"gan-studio {__version__}")
     p.add_argument("--verbose", "-v", action="store_true", help="log debug output and tracebacks")
     p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: best available)")
+    p.add_argument("--panel", choices=["explorer", "mixer"], default="explorer", help="panel to show first")
     sub = p.add_subparsers(dest="cmd")
 
     g = sub.add_parser("generate", help="render seeds to PNGs (with recipes)")
@@ -380,7 +381,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd is None:
         from .ui.app import run_app
 
-        return run_app(device=args.device)
+        return run_app(device=args.device, panel=args.panel)
     from .core.library.cards import LibraryError
 
     try:

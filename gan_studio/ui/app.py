@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication
 log = logging.getLogger("gan_studio.ui")
 
 
-def run_app(device: str | None = None, argv: list[str] | None = None) -> int:
+def run_app(device: str | None = None, panel: str = "explorer", argv: list[str] | None = None) -> int:
     if device:
         os.environ["GAN_STUDIO_DEVICE"] = device
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
@@ -25,5 +25,6 @@ def run_app(device: str | None = None, argv: list[str] | None = None) -> int:
     apply_theme(str(settings.value("theme", "system")))
     win = MainWindow(settings=settings)
     win.show()
+    win.show_panel(panel)
     QTimer.singleShot(0, win.load_models)
     return app.exec()

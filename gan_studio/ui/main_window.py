@@ -305,6 +305,9 @@ class MainWindow(QMainWindow):
                 self.open_recipe(Path(url.toLocalFile()))
                 break
 
+    def show_panel(self, name: str) -> None:
+        {"explorer": self.explorer_dock, "mixer": self.mixer_dock}[name].raise_()
+
     # -- misc -----------------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
         self.settings.setValue("theme", name)
