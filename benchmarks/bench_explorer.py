@@ -15,10 +15,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from _machine import machine  # noqa: E402
+from gan_studio.ui.stall import StallMeter  # noqa: E402
 
 
 def make_random_256(folder: Path) -> str:
@@ -58,16 +59,7 @@ def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
             app.processEvents()
         lat.append((time.perf_counter() - t0) * 1000)
     # GUI stall during 200 rapid slider moves.
-    gaps, last = [], [time.perf_counter()]
-
-    def tick():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(5)
+    meter = StallMeter()
     rng = np.random.RandomState(0)
     for v in rng.randint(0, ex.psi.slider.maximum(), 200):
         ex.psi.slider.setValue(int(v))
@@ -77,8 +69,7 @@ def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
     end = time.perf_counter() + 1.0
     while time.perf_counter() < end:
         app.processEvents()
-    timer.stop()
-    return lat, max(gaps) * 1000
+    return lat, meter.stop()
 
 
 def main() -> None:
