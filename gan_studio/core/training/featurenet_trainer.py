@@ -42,7 +42,7 @@ def train_featurenet(starter: Path, folder: Path, model_id: str = "featurenet-em
         description="Category classifier whose penultimate features define our Fréchet distance (FD-emoji).",
         license="MIT (weights); trained on Noto Color Emoji (SIL OFL-1.1)",
         training={"data": "starter world, colour/train (Noto Color Emoji via fonts-noto-color-emoji)",
-                  "images": len(xt), "epochs": epochs, "seed": seed, "cpu_minutes": round(minutes, 2),
+                  "images": len(xt), "epochs": epochs, "seed": seed, "wall_minutes": round(minutes, 2),
                   "command": command},
         metrics=metrics)
     return write_model(folder, card, {"classifier": net})
