@@ -16,6 +16,7 @@ import platformdirs
 from .cards import CARD_NAME, CardError, ChecksumError, ModelCard, UnknownModelError, sha256_file
 
 Loader = Callable[[ModelCard], Any]
+TRAINING_ONLY_ROLES = ("train-state",)  # resume files: verified by `models show`, not read to render
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,11 @@ class Library:
         known = ", ".join(self.ids()) or "none"
         raise UnknownModelError(f"unknown model {model_id!r}; available: {known}")
 
-    def verify(self, card: ModelCard) -> None:
-        """Check every weight file against the card's sha256 (cached by size and mtime)."""
+    def verify(self, card: ModelCard, skip_roles: tuple[str, ...] = ()) -> None:
+        """Check weight files against the card's sha256 (cached by size and mtime)."""
         for f in card.files:
+            if f.role in skip_roles:
+                continue
             path = (card.folder or Path()) / f.path
             if not path.is_file():
                 raise ChecksumError(f"{card.id}: weight file {path} is missing")
@@ -121,7 +124,7 @@ class Library:
         fams = families()
         if card.family not in fams:
             raise CardError(f"{model_id}: family {card.family!r} is not supported by this version")
-        self.verify(card)
+        self.verify(card, skip_roles=TRAINING_ONLY_ROLES)
         model = fams[card.family].loader(card)
         self._loaded[model_id] = model
         return model
