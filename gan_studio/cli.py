@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--checkpoint-every", type=float, default=300.0, help="seconds")
     t.add_argument("--preview-every", type=float, default=120.0, help="seconds")
     t.add_argument("--resume", action="store_true", help="continue the run in --out exactly")
+    t.add_argument("--continue-model", metavar="ID",
+                   help="start --out from a library model's saved training state, then resume exactly")
     t.add_argument("--progress", choices=["jsonl", "none"], default="none")
     t.add_argument("--export", metavar="FOLDER", help="write the result as a library model here")
     t.add_argument("--id", help="model id for --export (default: the run folder's name)")
@@ -316,6 +318,12 @@ def _train_stylegen(args: argparse.Namespace) -> int:
     from .core.training.config import TrainConfig
     from .core.training.stylegen_trainer import export_run, train_stylegen
 
+    if args.continue_model:
+        from .core.library.registry import Library
+        from .core.training.checkpoint import seed_run_from_model
+
+        seed_run_from_model(Library().card(args.continue_model), Path(args.out))
+        args.resume = True
     if not args.resume and not args.data:
         raise CliError("--data is required unless --resume")
     if not args.resume and args.minutes is None and args.kimg is None:

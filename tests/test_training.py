@@ -91,3 +91,15 @@ def test_adaptive_p_moves_with_overfitting():
     assert ada.update(64) > 0
     ada.observe(-torch.ones(64))
     assert ada.update(1000) == 0.0
+
+
+def test_continue_from_a_bundled_model_state(image_folder, tmp_path, monkeypatch):
+    from gan_studio.cli import main
+
+    train_stylegen(_cfg(image_folder, tmp_path / "first", 0.016))  # 4 steps
+    export_run(tmp_path / "first", tmp_path / "lib" / "m", "m", "M", with_train_state=True)
+    monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(tmp_path / "lib"))
+    assert main(["train", "--continue-model", "m", "--out", str(tmp_path / "next"), "--kimg", "0.024"]) == 0
+    st = load_checkpoint(latest_checkpoint(tmp_path / "next"))
+    assert st["step"] == 6
+    assert main(["train", "--continue-model", "m", "--out", str(tmp_path / "next"), "--kimg", "0.03"]) == 2

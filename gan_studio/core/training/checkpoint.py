@@ -29,3 +29,20 @@ def latest_checkpoint(run_dir: Path) -> Path | None:
 def load_checkpoint(path: Path) -> dict[str, Any]:
     """Load safely: weights_only refuses anything but tensors and plain containers."""
     return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def seed_run_from_model(card, run_dir: Path) -> Path:
+    """Copy a model's saved training state (role ``train-state``) and config into a new run folder."""
+    import shutil
+
+    state = card.file_for("train-state")
+    config = card.file_for("train-config")
+    run_dir = Path(run_dir)
+    if latest_checkpoint(run_dir) is not None:
+        raise FileExistsError(f"{run_dir} already holds a run: use --resume, or pick a new --out")
+    st = load_checkpoint(state)
+    target = run_dir / "checkpoints" / f"{PREFIX}{int(st['step']):08d}.pt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(state, target)
+    shutil.copyfile(config, run_dir / "config.json")
+    return target

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from ..data.images import load_folder
 from ..device import tune_allocator
+from ..io.atomic import atomic_save
 from ..io.images import from_uint8, grid, save_png, to_uint8
 from ..nets.stylegen import Discriminator, Generator, StyleGenConfig, z_from_seed
 from .augment import AdaptiveP, augment
@@ -282,7 +283,7 @@ def train_stylegen(cfg: TrainConfig, resume: bool = False, progress_fn: Progress
         if ckpt is None:
             raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
         saved = TrainConfig.load(run_dir)
-        cfg = replace(saved, kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
+        cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
                       minutes=cfg.minutes if cfg.minutes is not None else saved.minutes)
     cfg.save(run_dir)
     trainer = StyleGenTrainer(cfg, device)
@@ -292,8 +293,12 @@ def train_stylegen(cfg: TrainConfig, resume: bool = False, progress_fn: Progress
     return trainer.run(progress_fn, abort_fn)
 
 
-def export_run(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
-    """Write the EMA generator of a run's latest checkpoint as a library model (card + safetensors)."""
+def export_run(run_dir: Path, folder: Path, model_id: str, name: str, with_train_state: bool = False,
+               **card_fields: Any) -> Any:
+    """Write the EMA generator of a run's latest checkpoint as a library model (card + safetensors).
+
+    ``with_train_state`` also bundles the checkpoint and config, so `train --continue-model` can resume it.
+    """
     from ..library.cards import ModelCard
     from ..library.families import write_model
 
@@ -311,4 +316,15 @@ def export_run(run_dir: Path, folder: Path, model_id: str, name: str, **card_fie
     card = ModelCard(id=model_id, name=name, family="stylegen", tasks=["explore", "mix"],
                      resolution=arch.resolution, channels=arch.img_channels, architecture=arch.to_dict(),
                      files=[], training=training, **card_fields)
-    return write_model(Path(folder), card, {"generator": G})
+    card = write_model(Path(folder), card, {"generator": G})
+    if with_train_state:
+        import shutil
+
+        from ..library.cards import WeightFile, sha256_file
+
+        for role, src, name in (("train-state", ckpt, "train-state.pt"),
+                                ("train-config", Path(run_dir) / "config.json", "train-config.json")):
+            atomic_save(Path(folder) / name, lambda tmp, src=src: shutil.copyfile(src, tmp))
+            card.files.append(WeightFile(path=name, sha256=sha256_file(Path(folder) / name), role=role))
+        card.write(Path(folder))
+    return card
