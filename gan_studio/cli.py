@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--progress", choices=["jsonl", "none"], default="none")
     t.add_argument("--export", metavar="FOLDER", help="write the result as a library model here")
     t.add_argument("--id", help="model id for --export (default: the run folder's name)")
+    t.add_argument("--export-train-state", action="store_true",
+                   help="bundle the checkpoint with the exported model so it can be continued later")
 
     me = sub.add_parser("metrics", help="SWD and our Fréchet distance of a model against a folder")
     me.add_argument("--model", help="model id (omit for the real-vs-real floor)")
@@ -354,7 +356,8 @@ def _train_stylegen(args: argparse.Namespace) -> int:
                             device=pick_device(args.device))
     if args.export and result.finished:
         model_id = args.id or Path(args.out).name
-        export_run(Path(args.out), Path(args.export), model_id, model_id)
+        export_run(Path(args.out), Path(args.export), model_id, model_id,
+                   with_train_state=args.export_train_state)
     return 0
 
 
