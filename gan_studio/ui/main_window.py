@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
 
         self.model_picker = QComboBox()
-        self.model_picker.setMinimumWidth(220)
+        self.model_picker.setMinimumWidth(320)
         self.model_picker.setToolTip("Model (Ctrl+M)")
         tb = QToolBar("Main")
         tb.setObjectName("mainToolbar")

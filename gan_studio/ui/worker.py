@@ -47,6 +47,7 @@ class _Engine(QObject):
         self._pending: dict[str, Task] = {}
         self._lock = threading.Lock()
         self._threads = threads
+        self.stopping = False
         self._wake.connect(self._drain)
 
     def post(self, task: Task) -> None:
@@ -61,7 +62,7 @@ class _Engine(QObject):
 
             torch.set_num_threads(self._threads)
             self._threads = None
-        while True:
+        while not self.stopping:
             with self._lock:
                 if not self._pending:
                     return
@@ -122,8 +123,10 @@ class InferenceWorker(QObject):
         return task.id
 
     def stop(self) -> None:
+        """Drop queued work, let the running task finish, and end the thread."""
+        self._engine.stopping = True
         self._thread.quit()
-        self._thread.wait(5000)
+        self._thread.wait()
 
     @property
     def thread(self) -> QThread:
