@@ -311,7 +311,7 @@ def export_run(run_dir: Path, folder: Path, model_id: str, name: str, with_train
     G = Generator(arch)
     G.load_state_dict(st["G_ema"])
     training = {"config": asdict(cfg), "step": int(st["step"]), "kimg": int(st["step"]) * cfg.batch / 1000,
-                "cpu_minutes": round(float(st["elapsed_s"]) / 60, 1), "augment_p": st["ada"]["p"]}
+                "wall_minutes": round(float(st["elapsed_s"]) / 60, 1), "augment_p": st["ada"]["p"]}
     training.update(card_fields.pop("training", {}))
     card = ModelCard(id=model_id, name=name, family="stylegen", tasks=["explore", "mix"],
                      resolution=arch.resolution, channels=arch.img_channels, architecture=arch.to_dict(),
