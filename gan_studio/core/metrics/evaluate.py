@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from ..data.images import load_folder
 from ..library.registry import Library
@@ -62,11 +61,6 @@ def evaluate_folder_pair(reference: Path, other: Path, resolution: int = 64, cha
     ref, _ = load_folder(reference, resolution, channels)
     oth, _ = load_folder(other, resolution, channels)
     return {"reference": str(reference), "other": str(other), **compare(ref, oth, library)}
-
-
-def load_feature_net_state(net: FeatureNet, state: dict[str, torch.Tensor]) -> FeatureNet:
-    net.load_state_dict(state)
-    return net.eval().requires_grad_(False)
 
 
 def store_in_card(model_id: str, result: dict[str, Any], command: str, library: Library | None = None) -> None:
