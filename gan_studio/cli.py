@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .about import VersionAction
 
 log = logging.getLogger("gan_studio")
 Handler = Callable[[argparse.Namespace], int]
@@ -64,10 +64,11 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 # -- parser ---------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gan-studio", description="GAN Studio: local GAN image studio.")
-    p.add_argument("--version", action="version", version=f"gan-studio {__version__}")
+    p.add_argument("--version", action=VersionAction)
     p.add_argument("--verbose", "-v", action="store_true", help="log debug output and tracebacks")
     p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: best available)")
-    p.add_argument("--panel", choices=["explorer", "mixer"], default="explorer", help="panel to show first")
+    p.add_argument("--panel", choices=["explorer", "mixer", "sketch", "translate"], default="explorer",
+                   help="panel to show first")
     sub = p.add_subparsers(dest="cmd")
 
     g = sub.add_parser("generate", help="render seeds to PNGs (with recipes)")
@@ -112,6 +113,16 @@ def build_parser() -> argparse.ArgumentParser:
     ms = msub.add_parser("show")
     ms.add_argument("id")
     ms.add_argument("--json", action="store_true")
+    mi = msub.add_parser("import", help="import a community checkpoint (NVIDIA .pkl, rosinality .pt, "
+                                        "pix2pix/CycleGAN .pth) into your library; never runs code from the file")
+    mi.add_argument("file")
+    mi.add_argument("--name", help="display name (and id); e.g. horse2zebra names a CycleGAN's domains")
+    mi.add_argument("--json", action="store_true")
+    mx = msub.add_parser("export", help="export a generator or translator to ONNX or TorchScript")
+    mx.add_argument("id")
+    mx.add_argument("--format", choices=["onnx", "torchscript"], required=True)
+    mx.add_argument("-o", "--out", required=True)
+    mx.add_argument("--direction", help="translators: AtoB, BtoA or up (default: the first)")
 
     d = sub.add_parser("dataset", help="build or check image folders")
     dsub = d.add_subparsers(dest="dataset_cmd", required=True)
@@ -148,6 +159,40 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--id", help="model id for --export (default: the run folder's name)")
     t.add_argument("--export-train-state", action="store_true",
                    help="bundle the checkpoint with the exported model so it can be continued later")
+    t.add_argument("--name", help="display name for --export")
+    t.add_argument("--description", help="one-line description for the exported card")
+    t.add_argument("--license", default="weights: as the training data's terms allow (set --license)",
+                   help="licence statement for the exported card (weights and training data)")
+    t.add_argument("--lr", type=float, help="learning rate (default: the family's)")
+    t.add_argument("--pairs", choices=["folders", "sketch"], default="folders",
+                   help="pix2pix inputs: A/ B/ folders (or side-by-side AB), or sketches drawn from --data")
+    t.add_argument("--l1-weight", type=float, default=100.0, help="pix2pix/sr: weight of the L1 loss")
+    t.add_argument("--cycle-weight", type=float, default=10.0, help="cyclegan: weight of the cycle loss")
+    t.add_argument("--identity-weight", type=float, default=0.5,
+                   help="cyclegan: identity loss weight, relative to the cycle weight")
+
+    sk = sub.add_parser("sketch", help="turn a drawing (dark lines on white) into an image")
+    sk.add_argument("--model", help="a sketch model (default: the first in the library)")
+    sk.add_argument("--input", required=True, help="the drawing; with --trace, any image to trace")
+    sk.add_argument("--trace", action="store_true", help="extract the input's edges first")
+    sk.add_argument("--seed", type=int, help="variation (pix2pix dropout mask); omit for the plain result")
+    sk.add_argument("--size", type=int, help="export size in pixels")
+    sk.add_argument("-o", "--out", required=True, help="output PNG")
+
+    tr = sub.add_parser("translate", help="translate an image or a folder between domains")
+    tr.add_argument("--model", help="a translation model (default: the first in the library)")
+    tr.add_argument("--input", required=True, help="image file or folder")
+    tr.add_argument("--direction", help="AtoB, BtoA or domain names such as symbol2colour")
+    tr.add_argument("--fit", choices=["model", "native"], default="model",
+                    help="work at the model's scale (default) or at full resolution (tiled)")
+    tr.add_argument("--tile", type=int, default=512, help="tile side for large images at native scale")
+    tr.add_argument("-o", "--out", required=True, help="output PNG (file input) or folder")
+    tr.add_argument("--json", action="store_true")
+
+    up = sub.add_parser("upscale", help="×4 super-resolution of an image")
+    up.add_argument("--model", help="an upscale model (default: the first in the library)")
+    up.add_argument("--input", required=True)
+    up.add_argument("-o", "--out", required=True, help="output PNG")
 
     me = sub.add_parser("metrics", help="SWD and our Fréchet distance of a model against a folder")
     me.add_argument("--model", help="model id (omit for the real-vs-real floor)")
@@ -159,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="store the figures (and the floor, with --floor-other) in the model's card")
     me.add_argument("--floor-other", help="held-out folder: also measure the real-vs-real floor")
     me.add_argument("--json", action="store_true")
+    me.add_argument("--task", choices=["generate", "sketch", "translate", "upscale"], default="generate",
+                    help="sketch: --real is a held-out artwork folder; translate: a folder with "
+                         "trainA/ trainB/ testA/ testB/; upscale: held-out images")
     return p
 
 
@@ -259,6 +307,20 @@ def cmd_models(args: argparse.Namespace) -> int:
     from .core.library.registry import Library
 
     lib = Library()
+    if args.models_cmd == "import":
+        from .core.importers import import_checkpoint
+
+        card = import_checkpoint(Path(args.file), name=args.name, library=lib)
+        data = card.to_json() | {"source": "user", "folder": str(card.folder)}
+        emit(args, data, f"imported {args.file} as {card.id} ({card.family}, {card.resolution}px, "
+                         f"{card.training['import_format']}; tasks {','.join(card.tasks)})")
+        return 0
+    if args.models_cmd == "export":
+        from .core.io.model_export import export_model
+
+        out = export_model(args.id, args.format, Path(args.out), direction=args.direction, library=lib)
+        print(f"wrote {out}")
+        return 0
     if args.models_cmd == "list":
         cards = lib.cards()
         data = [c.to_json() | {"source": c.source} for c in cards]
@@ -299,6 +361,87 @@ def cmd_dataset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _translator(model_id: str | None, task: str, device: str | None) -> Any:
+    from .core.library.registry import Library
+    from .core.sessions.translator import TranslatorSession
+
+    lib = Library()
+    if model_id is None:
+        ids = [c.id for c in lib.cards() if task in c.tasks]
+        if not ids:
+            raise CliError(f"no {task} model in the library; train one with `gan-studio train`")
+        model_id = ids[0]
+    elif task not in lib.card(model_id).tasks:
+        raise CliError(f"{model_id} is not a {task} model (its tasks: {', '.join(lib.card(model_id).tasks)})")
+    return TranslatorSession.open(model_id, library=lib, device=device)
+
+
+def _read(path: str) -> Any:
+    from .core.sessions.translator import read_image
+
+    try:
+        return read_image(Path(path))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from exc
+
+
+@command("sketch")
+def cmd_sketch(args: argparse.Namespace) -> int:
+    from .core.data.sketch import composite_white, image_to_sketch
+    from .core.io.export import export_png
+
+    sess = _translator(args.model, "sketch", args.device)
+    img = _read(args.input)
+    drawing = image_to_sketch(img, sess.resolution) if args.trace else composite_white(img)
+    out = sess.sketch(drawing, seed=args.seed)
+    export_png(out, Path(args.out), sess.recipe(seed=args.seed, source=Path(args.input).name, trace=args.trace),
+               size=args.size)
+    print(f"wrote {args.out}")
+    return 0
+
+
+@command("translate")
+def cmd_translate(args: argparse.Namespace) -> int:
+    from .core.io.export import export_png
+
+    sess = _translator(args.model, "translate", args.device)
+    direction = sess.resolve_direction(args.direction)
+    src = Path(args.input)
+    if src.is_dir():
+        def progress(done: int, total: int, path: Path) -> None:
+            if not args.json:
+                print(f"[{done}/{total}] {path.name}", file=sys.stderr)
+
+        report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit, progress_fn=progress)
+        data = {"written": [str(p) for p in report.written],
+                "skipped": [{"file": str(p), "reason": r} for p, r in report.skipped]}
+        text = f"translated {len(report.written)} images into {args.out}; skipped {len(report.skipped)}" + "".join(
+            f"\n  skipped {p}: {r}" for p, r in report.skipped)
+        emit(args, data, text)
+        return 0 if report.written else 2
+    out = sess.run(_read(args.input), direction, fit=args.fit, tile=args.tile)
+    export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit))
+    emit(args, {"file": args.out, "direction": sess.directions[direction]},
+         f"wrote {args.out} ({sess.directions[direction]})")
+    return 0
+
+
+@command("upscale")
+def cmd_upscale(args: argparse.Namespace) -> int:
+    from .core.io.export import export_png
+    from .core.io.recipe import RecipeError, read_recipe
+
+    sess = _translator(args.model, "upscale", args.device)
+    out = sess.upscale(_read(args.input))
+    try:
+        recipe = read_recipe(Path(args.input)) | {"upscaled": sess.model_id}
+    except RecipeError:
+        recipe = sess.recipe(source=Path(args.input).name)
+    export_png(out, Path(args.out), recipe)
+    print(f"wrote {args.out} ({out.shape[1]}×{out.shape[0]})")
+    return 0
+
+
 def _train_featurenet(args: argparse.Namespace) -> int:
     from .core.training.featurenet_trainer import train_featurenet
 
@@ -315,10 +458,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _TRAINERS[args.family](args)
 
 
-def _train_stylegen(args: argparse.Namespace) -> int:
+def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export_fn: Callable[..., Any]) -> int:
+    """Shared by every family: config from flags, SIGTERM/SIGINT → graceful checkpoint, optional export."""
     from .core.device import pick_device
     from .core.training.config import TrainConfig
-    from .core.training.stylegen_trainer import export_run, train_stylegen
 
     if args.continue_model:
         from .core.library.registry import Library
@@ -339,7 +482,9 @@ def _train_stylegen(args: argparse.Namespace) -> int:
                       kimg=args.kimg, minutes=args.minutes, seed=args.seed, augment=args.augment,
                       augment_p=args.augment_p, r1_gamma=args.r1_gamma, base=args.base,
                       threads=args.threads, checkpoint_every_s=args.checkpoint_every,
-                      preview_every_s=args.preview_every, arch=arch)
+                      preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
+                      pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
+                      identity_weight=args.identity_weight)
     stop = {"flag": False}
 
     def on_term(signum: int, frame: Any) -> None:
@@ -352,22 +497,63 @@ def _train_stylegen(args: argparse.Namespace) -> int:
         if args.progress == "jsonl":
             print(json.dumps(event), flush=True)
 
-    result = train_stylegen(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
-                            device=pick_device(args.device))
+    result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
+                      device=pick_device(args.device))
     if args.export and result.finished:
         model_id = args.id or Path(args.out).name
-        export_run(Path(args.out), Path(args.export), model_id, model_id,
-                   with_train_state=args.export_train_state)
+        kwargs: dict[str, Any] = {"with_train_state": True} if args.export_train_state else {}
+        kwargs["training"] = {"command": "gan-studio " + " ".join(sys.argv[1:]), "data": str(args.data or "")}
+        kwargs["license"] = args.license
+        if args.description:
+            kwargs["description"] = args.description
+        export_fn(Path(args.out), Path(args.export), model_id, args.name or model_id, **kwargs)
     return 0
 
 
-_TRAINERS: dict[str, Handler] = {"stylegen": _train_stylegen, "featurenet": _train_featurenet}
+def _train_stylegen(args: argparse.Namespace) -> int:
+    from .core.training.stylegen_trainer import export_run, train_stylegen
+
+    return _run_training(args, train_stylegen, export_run)
+
+
+def _train_pix2pix(args: argparse.Namespace) -> int:
+    from .core.training.pix2pix_trainer import export_pix2pix, train_pix2pix
+
+    return _run_training(args, train_pix2pix, export_pix2pix)
+
+
+def _train_cyclegan(args: argparse.Namespace) -> int:
+    from .core.training.cyclegan_trainer import export_cyclegan, train_cyclegan
+
+    return _run_training(args, train_cyclegan, export_cyclegan)
+
+
+def _train_sr(args: argparse.Namespace) -> int:
+    from .core.training.sr_trainer import export_sr, train_sr
+
+    return _run_training(args, train_sr, export_sr)
+
+
+_TRAINERS: dict[str, Handler] = {"stylegen": _train_stylegen, "featurenet": _train_featurenet,
+                                 "pix2pix": _train_pix2pix, "cyclegan": _train_cyclegan, "sr": _train_sr}
 
 
 @command("metrics")
 def cmd_metrics(args: argparse.Namespace) -> int:
     from .core.metrics.evaluate import evaluate_folder_pair, evaluate_model
 
+    if args.task != "generate":
+        from .core.metrics import translation as tm
+
+        if not args.model:
+            raise CliError(f"--task {args.task} needs --model")
+        fn = {"sketch": tm.evaluate_sketch, "translate": tm.evaluate_cyclegan, "upscale": tm.evaluate_sr}[args.task]
+        result = fn(args.model, Path(args.real))
+        if args.card:
+            tm.store_metrics(args.model, result, f"held-out data in {args.real}; command: gan-studio "
+                             + " ".join(sys.argv[1:]))
+        emit(args, result, "\n".join(f"{k}: {v}" for k, v in result.items()))
+        return 0
     if args.model:
         result = evaluate_model(args.model, Path(args.real), num=args.num, psi=args.psi)
         if args.floor_other:

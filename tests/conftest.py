@@ -50,13 +50,48 @@ def make_tiny_model(folder: Path, model_id: str = TINY_ID, seed: int = 0):
     return G
 
 
+TINY_SKETCH_ID = "tiny-sketch-64"
+TINY_CYCLE_ID = "tiny-cycle-16"
+TINY_SR_ID = "tiny-sr-x4"
+
+
+def make_tiny_translators(folder: Path) -> None:
+    """Random-weight pix2pix (sketch, 64 px, dropout), CycleGAN (symbol↔colour) and ×4 SR models."""
+    import torch
+
+    from gan_studio.core.library.cards import ModelCard
+    from gan_studio.core.library.families import write_model
+    from gan_studio.core.nets.cyclegan import ResnetConfig, ResnetGenerator
+    from gan_studio.core.nets.patchgan import init_weights
+    from gan_studio.core.nets.pix2pix import UnetConfig, UnetGenerator
+    from gan_studio.core.nets.srnet import SRConfig, SRNet
+
+    torch.manual_seed(0)
+    note = [{"name": "none", "value": 0, "how": "test fixture"}]
+    ucfg = UnetConfig(in_channels=1, out_channels=4, num_downs=6, ngf=8, max_mult=4)
+    G = init_weights(UnetGenerator(ucfg), 0.2).eval()
+    write_model(folder / TINY_SKETCH_ID, ModelCard(
+        id=TINY_SKETCH_ID, name="Tiny sketch model", family="pix2pix", tasks=["sketch"], resolution=64,
+        channels=4, architecture=ucfg.to_dict() | {"input": "sketch"}, files=[], metrics=note), {"generator": G})
+    rcfg = ResnetConfig(in_channels=4, out_channels=4, ngf=8, n_blocks=2)
+    nets = {f"generator_{d}": init_weights(ResnetGenerator(rcfg), 0.2) for d in ("ab", "ba")}
+    write_model(folder / TINY_CYCLE_ID, ModelCard(
+        id=TINY_CYCLE_ID, name="Tiny symbol ↔ colour", family="cyclegan", tasks=["translate"], resolution=16,
+        channels=4, architecture=rcfg.to_dict() | {"domains": ["symbol", "colour"]}, files=[], metrics=note), nets)
+    scfg = SRConfig(channels=4, width=8, n_blocks=1)
+    write_model(folder / TINY_SR_ID, ModelCard(
+        id=TINY_SR_ID, name="Tiny ×4", family="sr", tasks=["upscale"], resolution=16, channels=4,
+        architecture=scfg.to_dict(), files=[], metrics=note), {"generator": SRNet(scfg)})
+
+
 @pytest.fixture
 def tiny_library(tmp_path, monkeypatch):
-    """A library whose bundled folder holds only the tiny model; the UI's shared library is reset."""
+    """A library whose bundled folder holds only tiny models; the UI's shared library is reset."""
     from gan_studio.core.library.registry import Library
 
     models = tmp_path / "models"
     make_tiny_model(models)
+    make_tiny_translators(models)
     monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(models))
     import gan_studio.ui.worker as worker_mod
 

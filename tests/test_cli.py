@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from gan_studio.cli import CliError, main, parse_seeds
-from tests.conftest import TINY_ID
+from tests.conftest import TINY_CYCLE_ID, TINY_ID
 
 
 def test_parse_seeds():
@@ -47,7 +47,9 @@ def test_mix_and_video(tiny_library, tmp_path, capsys):
 def test_models_list_and_show(tiny_library, capsys):
     assert main(["models", "list", "--json"]) == 0
     cards = json.loads(capsys.readouterr().out)
-    assert cards[0]["id"] == TINY_ID and cards[0]["family"] == "stylegen" and cards[0]["tasks"]
+    by_id = {c["id"]: c for c in cards}
+    assert by_id[TINY_ID]["family"] == "stylegen" and by_id[TINY_ID]["tasks"] == ["explore", "mix"]
+    assert by_id[TINY_CYCLE_ID]["family"] == "cyclegan" and by_id[TINY_CYCLE_ID]["tasks"] == ["translate"]
     assert main(["models", "show", TINY_ID, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["verified"] is True
 

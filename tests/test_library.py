@@ -7,11 +7,11 @@ import pytest
 
 from gan_studio.core.library.cards import CardError, ChecksumError, UnknownModelError
 from gan_studio.core.library.registry import Library
-from tests.conftest import BUNDLED, TINY_ID, make_tiny_model
+from tests.conftest import BUNDLED, TINY_CYCLE_ID, TINY_ID, TINY_SKETCH_ID, TINY_SR_ID, make_tiny_model
 
 
 def test_lists_and_loads(tiny_library):
-    assert tiny_library.ids() == [TINY_ID]
+    assert tiny_library.ids() == sorted([TINY_ID, TINY_CYCLE_ID, TINY_SKETCH_ID, TINY_SR_ID])
     G = tiny_library.load(TINY_ID)
     assert G.cfg.resolution == 16 and tiny_library.load(TINY_ID) is G
 
@@ -82,3 +82,77 @@ def test_bundled_stylegen_renders_varied_images(folder):
     assert min(diffs) > 3
     if imgs.shape[3] == 4:  # cut-out stickers: transparent corners, opaque middle
         assert imgs[:, :4, :4, 3].mean() < 64 and imgs[:, 24:40, 24:40, 3].mean() > 192
+
+
+def _family_folders(*families):
+    return [p for p in BUNDLED_CARDS if json.loads((p / "card.json").read_text())["family"] in families]
+
+
+def _saturation(img):
+    rgb = img[..., :3].astype(float)
+    return float((rgb.max(-1) - rgb.min(-1))[img[..., 3] > 128].mean()) if img.shape[2] == 4 else 0.0
+
+
+def _smiley(side=256):
+    from PIL import Image, ImageDraw
+
+    im = Image.new("L", (side, side), 255)
+    d = ImageDraw.Draw(im)
+    s = side / 256
+    d.ellipse([40 * s, 40 * s, 216 * s, 216 * s], outline=0, width=int(6 * s))
+    d.ellipse([90 * s, 95 * s, 106 * s, 125 * s], fill=0)
+    d.ellipse([150 * s, 95 * s, 166 * s, 125 * s], fill=0)
+    d.arc([85 * s, 110 * s, 171 * s, 180 * s], 20, 160, fill=0, width=int(6 * s))
+    return np.asarray(im)
+
+
+@pytest.mark.parametrize("folder", _family_folders("pix2pix"), ids=lambda p: p.name)
+def test_bundled_sketch_model_paints_a_drawn_smiley(folder):
+    from gan_studio.core.sessions.translator import TranslatorSession
+
+    lib = Library(roots=[(BUNDLED, "bundled")])
+    sess = TranslatorSession.open(json.loads((folder / "card.json").read_text())["id"], library=lib, device="cpu")
+    out = sess.sketch(_smiley())
+    r = sess.resolution
+    assert out.shape == (r, r, 4)
+    assert out[:r // 16, :r // 16, 3].mean() < 64 and out[r // 3:2 * r // 3, r // 3:2 * r // 3, 3].mean() > 192
+    assert _saturation(out) > 40  # colourful, unlike the black-and-white drawing
+
+
+@pytest.mark.parametrize("folder", _family_folders("cyclegan"), ids=lambda p: p.name)
+def test_bundled_cyclegan_colours_a_symbol_and_cycles_back(folder):
+    from PIL import Image, ImageDraw
+
+    from gan_studio.core.sessions.translator import TranslatorSession
+
+    lib = Library(roots=[(BUNDLED, "bundled")])
+    sess = TranslatorSession.open(json.loads((folder / "card.json").read_text())["id"], library=lib, device="cpu")
+    r = sess.resolution
+    im = Image.new("RGBA", (r, r), (0, 0, 0, 0))
+    d = ImageDraw.Draw(im)
+    d.ellipse([r // 8, r // 8, 7 * r // 8, 7 * r // 8], fill=(0, 0, 0, 255))
+    d.ellipse([r // 4, r // 4, 3 * r // 4, 3 * r // 4], fill=(255, 255, 255, 255))
+    symbol = np.asarray(im)
+    colour = sess.run(symbol, "AtoB")
+    assert _saturation(colour) > _saturation(symbol) + 20
+    back = sess.run(colour, "BtoA")
+    assert np.abs(back.astype(float) - symbol).mean() / 255 < 0.15
+
+
+@pytest.mark.parametrize("folder", _family_folders("sr"), ids=lambda p: p.name)
+def test_bundled_upscaler_beats_bicubic(folder):
+    from PIL import Image
+
+    from gan_studio.core.metrics.translation import psnr
+    from gan_studio.core.sessions.translator import TranslatorSession
+
+    lib = Library(roots=[(BUNDLED, "bundled")])
+    sess = TranslatorSession.open(json.loads((folder / "card.json").read_text())["id"], library=lib, device="cpu")
+    smiley = _smiley(128)
+    hr = np.zeros((128, 128, 4), np.uint8)
+    hr[..., 0], hr[..., 1], hr[..., 2] = 250, 200 * (smiley > 128), 40
+    hr[..., 3] = 255
+    lr = np.asarray(Image.fromarray(hr, "RGBA").resize((32, 32), Image.Resampling.BOX))
+    bicubic = np.asarray(Image.fromarray(lr, "RGBA").resize((128, 128), Image.Resampling.BICUBIC))
+    ours = sess.upscale(lr)
+    assert ours.shape == hr.shape and psnr(ours, hr) > psnr(bicubic, hr)

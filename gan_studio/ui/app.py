@@ -18,6 +18,14 @@ def run_app(device: str | None = None, panel: str = "explorer", argv: list[str] 
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     app.setApplicationName("GAN Studio")
     app.setOrganizationName("gan-studio")
+    from ..resources import APP_ID, icon_path
+
+    app.setDesktopFileName(APP_ID)
+    icon = icon_path(256)
+    if icon.is_file():
+        from PySide6.QtGui import QIcon
+
+        app.setWindowIcon(QIcon(str(icon)))
     from .main_window import MainWindow
     from .theme import apply_theme
 

@@ -9,6 +9,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QFileDialog,
@@ -20,9 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import __version__
 from .panels.explorer import ExplorerPanel
 from .panels.mixer import MixerPanel
+from .panels.sketch import SketchPanel
+from .panels.translate import TranslatePanel
 from .theme import apply_theme
 from .worker import InferenceWorker, shared_library
 
@@ -40,13 +42,25 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("gan-studio", "gan-studio")
         self.worker = worker or InferenceWorker()
         self.model_id: str | None = None
+        self.upscale_id: str | None = None
         self._cards: dict[str, Any] = {}
+        self._upscale_target: tuple[Path, str] | None = None
 
         self.explorer = ExplorerPanel(self.worker)
         self.mixer = MixerPanel(self.worker)
+        self.sketch = SketchPanel(self.worker)
+        self.translate = TranslatePanel(self.worker)
         self.explorer_dock = self._dock("Latent explorer", self.explorer, "explorerDock")
         self.mixer_dock = self._dock("Style mixing", self.mixer, "mixerDock")
-        self.tabifyDockWidget(self.explorer_dock, self.mixer_dock)
+        self.sketch_dock = self._dock("Sketch pad", self.sketch, "sketchDock")
+        self.translate_dock = self._dock("Translate", self.translate, "translateDock")
+        self.docks = {"explorer": self.explorer_dock, "mixer": self.mixer_dock, "sketch": self.sketch_dock,
+                      "translate": self.translate_dock}
+        for dock in (self.mixer_dock, self.sketch_dock, self.translate_dock):
+            self.tabifyDockWidget(self.explorer_dock, dock)
+        for panel, dock in ((self.sketch, self.sketch_dock), (self.translate, self.translate_dock)):
+            panel.asleep = True  # their models load only when the user first opens the tab
+            dock.visibilityChanged.connect(lambda visible, p=panel: p.wake() if visible else None)
         self.explorer_dock.raise_()
         placeholder = QWidget()
         placeholder.setMaximumSize(0, 0)
@@ -68,10 +82,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.device_label)
 
         self._menus()
-        self.explorer.frameTime.connect(self._frame_time)
-        self.mixer.frameTime.connect(self._frame_time)
-        self.explorer.error.connect(self._show_error)
-        self.mixer.error.connect(self._show_error)
+        for panel in (self.explorer, self.mixer, self.sketch, self.translate):
+            panel.frameTime.connect(self._frame_time)
+            panel.error.connect(self._show_error)
+        for panel in (self.sketch, self.translate):
+            panel.status.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.explorer.favouritesChanged.connect(self.mixer.set_favourites)
         self.worker.failed.connect(self._task_failed)
         self.worker.finished.connect(self._task_done)
@@ -100,19 +115,27 @@ class MainWindow(QMainWindow):
         mb = self.menuBar()
         f = mb.addMenu("&File")
         self._action(f, "&Open image recipe…", self.open_recipe_dialog, QKeySequence.StandardKey.Open)
+        self.import_action = self._action(f, "&Import model…", self.import_model_dialog, "Ctrl+I")
+        self.import_action.setStatusTip("Add an NVIDIA .pkl, rosinality .pt or pix2pix/CycleGAN .pth to your library")
         self._action(f, "&Export image…", self.export_image_dialog, "Ctrl+E")
         self._action(f, "Export &grid…", self.export_grid_dialog, "Ctrl+Shift+E")
         self._action(f, "Export &video (walk)…", self.export_video_dialog, "Ctrl+Alt+E")
+        self.upscale_action = self._action(f, "Export &upscaled ×4…", self.export_upscaled_dialog, "Ctrl+Shift+U")
+        self.upscale_action.setEnabled(False)
+        self.upscale_action.setStatusTip("Needs a model with the 'upscale' task in your library")
         f.addSeparator()
         self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         e = mb.addMenu("&Edit")
-        self._action(e, "&Undo", self.explorer.undo, QKeySequence.StandardKey.Undo)
-        self._action(e, "&Redo", self.explorer.redo, "Ctrl+Shift+Z")
-        self._action(e, "Redo (alt)", self.explorer.redo, "Ctrl+Y").setVisible(False)
+        # One Undo/Redo for the whole window, sent to the panel in use (two shortcuts for one key would
+        # cancel each other out as ambiguous).
+        self.undo_action = self._action(e, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(e, "&Redo", self.redo)
+        # Both usual keys on one action: a hidden second action would have no working shortcut.
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         e.addAction(self._hidden("Random seed", self.explorer.random_seed))
         v = mb.addMenu("&View")
-        v.addAction(self.explorer_dock.toggleViewAction())
-        v.addAction(self.mixer_dock.toggleViewAction())
+        for dock in self.docks.values():
+            v.addAction(dock.toggleViewAction())
         theme = v.addMenu("Theme")
         for name in ("system", "dark", "light"):
             self._action(theme, name.capitalize(), lambda _=False, n=name: self.set_theme(n))
@@ -131,7 +154,11 @@ class MainWindow(QMainWindow):
     def load_models(self) -> None:
         """Fill the picker from the library (cards only: no torch needed to list them)."""
         lib = shared_library()
-        self._cards = {c.id: c for c in lib.cards() if "explore" in c.tasks}
+        cards = lib.cards()
+        self.sketch.set_cards(cards)
+        self.translate.set_cards(cards)
+        self._set_upscaler(next((c for c in cards if "upscale" in c.tasks), None))
+        self._cards = {c.id: c for c in cards if "explore" in c.tasks}
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         for card in self._cards.values():
@@ -183,9 +210,11 @@ class MainWindow(QMainWindow):
             self.device_label.setText(str(result))
         elif key == "export":
             self.statusBar().showMessage(f"Exported {result}", 6000)
+        elif key == "export-upscale-src":
+            self._upscale(*result)
 
     def _task_failed(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key in ("export", "device"):
+        if key in ("export", "device", "export-upscale-src"):
             self._show_error(message)
 
     def _show_error(self, message: str) -> None:
@@ -199,8 +228,22 @@ class MainWindow(QMainWindow):
         return None if size == "native" else int(size)
 
     def _active(self) -> str:
-        return "mixer" if self.mixer_dock.isVisible() and not self.mixer_dock.visibleRegion().isEmpty() \
-            and self.explorer_dock.visibleRegion().isEmpty() else "explorer"
+        """The panel in use: the one holding keyboard focus, else the one on screen (explorer first)."""
+        focus = QApplication.focusWidget()
+        if focus is not None:
+            for name, dock in self.docks.items():
+                if dock.isAncestorOf(focus):
+                    return name
+        if not self.explorer_dock.visibleRegion().isEmpty():
+            return "explorer"
+        shown = [n for n, d in self.docks.items() if d.isVisible() and not d.visibleRegion().isEmpty()]
+        return shown[0] if shown else "explorer"
+
+    def undo(self) -> None:
+        (self.sketch.undo if self._active() == "sketch" else self.explorer.undo)()
+
+    def redo(self) -> None:
+        (self.sketch.redo if self._active() == "sketch" else self.explorer.redo)()
 
     def export_image(self, path: Path, size: int | None = None) -> int:
         """Render the current view's image with its recipe into ``path`` (PNG) on the worker."""
@@ -217,6 +260,10 @@ class MainWindow(QMainWindow):
         return self.worker.submit("export", self.model_id, lambda s: str(fn(s)), convert=False)
 
     def export_image_dialog(self) -> None:
+        active = self._active()
+        if active in ("sketch", "translate"):
+            getattr(self, active).export_dialog()
+            return
         size = self._ask_size()
         if size is False:
             return
@@ -238,6 +285,50 @@ class MainWindow(QMainWindow):
         self.worker.submit("export", self.model_id,
                            lambda s: (save_png(grid(s.render_many(reqs), cols=8), Path(path)), path)[1],
                            convert=False)
+
+    # -- upscaled export: the explorer's image through the library's first ×N model ------------------------
+    def _set_upscaler(self, card: Any) -> None:
+        self.upscale_id = card.id if card is not None else None
+        scale = int(card.architecture.get("scale", 4)) if card is not None else 4
+        self.upscale_action.setText(f"Export &upscaled ×{scale}…")
+        self.upscale_action.setEnabled(card is not None)
+        self.upscale_action.setStatusTip(f"Render the explorer's image and enlarge it with {card.name}"
+                                         if card is not None else
+                                         "Needs a model with the 'upscale' task in your library")
+
+    def export_upscaled(self, path: Path) -> int | None:
+        """Render the explorer's image (its model), then upscale and save it (the SR model): two worker tasks,
+        so each model's session stays cached and the GUI thread never waits."""
+        if not self.upscale_id:
+            self._show_error("No upscale model in your library: train or import one (task 'upscale').")
+            return None
+        if not self.model_id:
+            self._show_error("No image to upscale: choose a model first.")
+            return None
+        req = self.explorer.current_request()
+        self._upscale_target = (Path(path).with_suffix(".png"), self.upscale_id)
+        return self.worker.submit("export-upscale-src", self.model_id, lambda s: (s.render(req), s.recipe(req)),
+                                  convert=False)
+
+    def _upscale(self, img: Any, recipe: dict[str, Any]) -> None:
+        from ..core.io.export import export_png
+
+        if self._upscale_target is None:
+            return
+        path, up_id = self._upscale_target
+        self._upscale_target = None
+        self.worker.submit("export", up_id,
+                           lambda s: str(export_png(s.upscale(img), path, {**recipe, "upscaled": up_id})),
+                           convert=False)
+
+    def export_upscaled_dialog(self) -> None:
+        if not self.upscale_id:
+            self._show_error("No upscale model in your library: train or import one (task 'upscale').")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export upscaled image", "gan-studio-x4.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.export_upscaled(Path(path))
 
     def export_video(self, path: Path, fps: int = 24, size: int | None = None) -> int:
         from ..core.io.export import write_video
@@ -300,13 +391,62 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        from .importer import looks_like_png
+
         for url in event.mimeData().urls():
             if url.isLocalFile():
-                self.open_recipe(Path(url.toLocalFile()))
+                path = Path(url.toLocalFile())
+                if looks_like_png(path):
+                    self.open_recipe(path)
+                else:
+                    self.import_model(path)
                 break
 
+    # -- importing community checkpoints -------------------------------------------------------------------
+    def import_model(self, path: Path, name: str | None = None) -> None:
+        """Import off the GUI thread; the result comes back as a message and the model lists refresh."""
+        from .importer import ImportJob
+
+        job = ImportJob(Path(path), name, self)
+        self._import_jobs = [j for j in getattr(self, "_import_jobs", []) if j.isRunning()] + [job]
+        job.done.connect(lambda card, err, p=Path(path): self._imported(p, card, err))
+        self.statusBar().showMessage(f"Importing {Path(path).name}…")
+        job.start()
+
+    def import_model_dialog(self) -> None:
+        from .importer import CHECKPOINT_FILTER
+
+        path, _ = QFileDialog.getOpenFileName(self, "Import model", "", CHECKPOINT_FILTER)
+        if path:
+            self.import_model(Path(path))
+
+    def _imported(self, path: Path, card: Any, error: str) -> None:
+        box = QMessageBox(self)
+        if card is None:
+            self._show_error(f"Import of {path.name} refused: {error}")
+            box.setIcon(QMessageBox.Icon.Warning)
+            box.setWindowTitle("Import refused")
+            box.setText(f"<b>{path.name}</b> was not imported.<br>{error}<br>Nothing from the file was run.")
+        else:
+            self.load_models()
+            panel = "explorer" if "explore" in card.tasks else "translate"
+            self.statusBar().showMessage(f"Imported {card.name} ({card.family}) — see the {panel} panel", 8000)
+            box.setIcon(QMessageBox.Icon.Information)
+            box.setWindowTitle("Model imported")
+            box.setText(f"<b>{card.name}</b> is in your library as <code>{card.id}</code> "
+                        f"({card.family}, {card.resolution} px; tasks: {', '.join(card.tasks)}).")
+            if "explore" in card.tasks:
+                idx = self.model_picker.findData(card.id)
+                if idx >= 0:
+                    self.model_picker.setCurrentIndex(idx)
+        self.import_box = box
+        box.open()  # not exec(): the window stays responsive
+
     def show_panel(self, name: str) -> None:
-        {"explorer": self.explorer_dock, "mixer": self.mixer_dock}[name].raise_()
+        if name not in self.docks:
+            raise ValueError(f"unknown panel {name!r}; panels: {', '.join(self.docks)}")
+        self.docks[name].show()
+        self.docks[name].raise_()
 
     # -- misc -----------------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -314,13 +454,16 @@ class MainWindow(QMainWindow):
         apply_theme(name)
 
     def about(self) -> None:
-        QMessageBox.about(self, "About GAN Studio",
-                          f"<b>GAN Studio {__version__}</b><br>Local, offline GAN image studio.<br>"
-                          "Bundled models were trained by us on Noto Color Emoji (SIL OFL-1.1).")
+        from .about import AboutDialog
+
+        AboutDialog(self).exec()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.settings.setValue("geometry", self.saveGeometry())
         self.explorer._play.stop()
+        self.translate.shutdown()
+        for job in getattr(self, "_import_jobs", []):
+            job.wait()  # an import writes the library atomically; let it finish
         self.worker.stop()
         super().closeEvent(event)
 

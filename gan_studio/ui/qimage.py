@@ -24,3 +24,17 @@ def qimage_pixels(img: QImage) -> Any:
     ptr = img.constBits()
     arr = np.frombuffer(ptr, np.uint8, count=img.sizeInBytes()).reshape(img.height(), img.bytesPerLine())
     return arr[:, : img.width() * 4].reshape(img.height(), img.width(), 4).copy()
+
+
+def qimage_gray(img: QImage) -> Any:
+    """Grey QImage (a sketch: R = G = B) → HW uint8, by picking the red channel; a copy, no weighting."""
+    return qimage_pixels(img)[..., 0].copy()
+
+
+def gray_qimage(arr: Any) -> QImage:
+    """HW uint8 → Grayscale8 QImage that owns its pixels (e.g. a sketch computed in the worker)."""
+    import numpy as np
+
+    a = np.ascontiguousarray(arr, dtype=np.uint8)
+    h, w = a.shape
+    return QImage(a.data, w, h, w, QImage.Format.Format_Grayscale8).copy()

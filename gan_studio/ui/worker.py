@@ -134,9 +134,9 @@ class InferenceWorker(QObject):
 
 
 def _default_factory(model_id: str) -> Any:
-    from ..core.sessions.generator import GeneratorSession
+    from ..core.sessions.open import open_session
 
-    return GeneratorSession.open(model_id, library=shared_library())
+    return open_session(model_id, library=shared_library())
 
 
 _LIBRARY: Any = None

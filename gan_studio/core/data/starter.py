@@ -174,7 +174,26 @@ def build_starter(out: Path, limit: int | None = None) -> list[StarterItem]:
                 ))
     manifest = "".join(json.dumps(asdict(i), ensure_ascii=False) + "\n" for i in items)
     atomic_write_text(out / "manifest.jsonl", manifest)
+    write_unpaired(out, items)
     return items
+
+
+def write_unpaired(out: Path, items: list[StarterItem]) -> None:
+    """CycleGAN's layout for symbol ↔ colour: ``symbol2colour/{train,test}{A,B}`` with the emoji both fonts
+    draw (same content distribution in both domains; the trainer never sees which file matches which)."""
+    import shutil
+
+    symbols = {Path(i.file).name: i for i in items if i.domain == "symbol"}
+    root = out / "symbol2colour"
+    for item in items:
+        name = Path(item.file).name
+        if item.domain != "colour" or name not in symbols:
+            continue
+        split = "train" if item.split == "train" else "test"
+        for domain, src in (("A", symbols[name].file), ("B", item.file)):
+            target = root / f"{split}{domain}" / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(out / src, target)
 
 
 def read_manifest(root: Path) -> list[StarterItem]:

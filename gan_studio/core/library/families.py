@@ -55,3 +55,38 @@ def load_featurenet(card: ModelCard) -> Any:
     net = FeatureNet(cfg)
     net.load_state_dict(load_file(str(card.file_for("classifier"))))
     return net.eval().requires_grad_(False)
+
+
+def _load_strict(module: Any, card: ModelCard, role: str) -> Any:
+    state = load_file(str(card.file_for(role)))
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise CardError(f"{card.id}: {role} weights do not match the card's architecture ({exc})") from exc
+    return module.eval().requires_grad_(False)
+
+
+@register_family("pix2pix", tasks=("sketch", "translate"))
+def load_pix2pix(card: ModelCard) -> dict[str, Any]:
+    """One direction, A→B; the nets dict is what ``TranslatorSession`` runs."""
+    from ..nets.pix2pix import UnetConfig, UnetGenerator
+
+    return {"AtoB": _load_strict(UnetGenerator(UnetConfig.from_dict(card.architecture)), card, "generator")}
+
+
+@register_family("cyclegan", tasks=("translate",))
+def load_cyclegan(card: ModelCard) -> dict[str, Any]:
+    from ..nets.cyclegan import ResnetConfig, ResnetGenerator
+
+    cfg = ResnetConfig.from_dict(card.architecture)
+    nets = {"AtoB": _load_strict(ResnetGenerator(cfg), card, "generator_ab")}
+    if any(f.role == "generator_ba" for f in card.files):  # an imported latest_net_G.pth has one direction
+        nets["BtoA"] = _load_strict(ResnetGenerator(cfg), card, "generator_ba")
+    return nets
+
+
+@register_family("sr", tasks=("upscale",))
+def load_sr(card: ModelCard) -> dict[str, Any]:
+    from ..nets.srnet import SRConfig, SRNet
+
+    return {"up": _load_strict(SRNet(SRConfig.from_dict(card.architecture)), card, "generator")}

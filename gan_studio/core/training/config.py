@@ -20,8 +20,8 @@ class TrainConfig:
     kimg: float | None = None
     minutes: float | None = None
     seed: int = 0
-    lr_g: float = 0.0025
-    lr_d: float = 0.0025
+    lr_g: float | None = None  # None: the family's default
+    lr_d: float | None = None
     r1_gamma: float = 0.05
     r1_interval: int = 16
     style_mixing: float = 0.9
@@ -38,6 +38,11 @@ class TrainConfig:
     preview_every_s: float = 120.0
     keep_checkpoints: int = 2
     arch: dict = field(default_factory=dict)
+    # Translation families (pix2pix, cyclegan, sr).
+    pairs: str = "folders"  # folders (A/ B/ or side-by-side AB) | sketch (A drawn from B's edges)
+    l1_weight: float = 100.0
+    cycle_weight: float = 10.0
+    identity_weight: float = 0.5
 
     def save(self, run_dir: Path) -> None:
         atomic_write_text(Path(run_dir) / "config.json", json.dumps(asdict(self), indent=2) + "\n")

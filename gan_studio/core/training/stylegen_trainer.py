@@ -10,10 +10,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import math
-import time
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,36 +18,23 @@ import torch
 import torch.nn.functional as F
 
 from ..data.images import load_folder
-from ..device import tune_allocator
 from ..io.atomic import atomic_save
 from ..io.images import from_uint8, grid, save_png, to_uint8
 from ..nets.stylegen import Discriminator, Generator, StyleGenConfig, z_from_seed
 from .augment import AdaptiveP, augment
-from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .checkpoint import latest_checkpoint, load_checkpoint
 from .config import TrainConfig
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, train_run
 
 log = logging.getLogger("gan_studio.train")
 PREVIEW_SEEDS = tuple(range(16))
-ProgressFn = Callable[[dict[str, Any]], None]
-AbortFn = Callable[[], bool]
 
 
-@dataclass
-class RunResult:
-    run_dir: Path
-    step: int
-    kimg: float
-    finished: bool
-    aborted: bool
-
-
-class StyleGenTrainer:
-    """Holds nets, optimisers and RNGs of one run; ``run()`` trains until the budget or an abort."""
+class StyleGenTrainer(Trainer):
+    """Nets, optimisers and RNGs of one StyleGen run; the shared loop in ``loop.py`` drives it."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
-        self.cfg = cfg
-        self.device = device or torch.device("cpu")
-        self.run_dir = Path(cfg.out)
+        super().__init__(cfg, device)
         self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
         arch = {"resolution": cfg.resolution, "img_channels": cfg.channels, **cfg.arch}
         self.net_cfg = StyleGenConfig.from_dict(arch)
@@ -61,13 +45,10 @@ class StyleGenTrainer:
             self._transfer_from(cfg.base)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         ratio = cfg.r1_interval / (cfg.r1_interval + 1)
-        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g, betas=(0.0, 0.99), eps=1e-8)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=cfg.lr_d * ratio,
+        self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g or 0.0025, betas=(0.0, 0.99), eps=1e-8)
+        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=(cfg.lr_d or 0.0025) * ratio,
                                       betas=(0.0, 0.99**ratio), eps=1e-8)
-        self.gen = torch.Generator().manual_seed(cfg.seed)
         self.ada = AdaptiveP(p=cfg.augment_p, target=cfg.ada_target)
-        self.step = 0
-        self.elapsed_s = 0.0
         self.data: torch.Tensor | None = None
 
     # -- setup -------------------------------------------------------------------------------------
@@ -87,31 +68,24 @@ class StyleGenTrainer:
         log.info("loaded %d images (%d skipped) from %s", len(arr), len(scan.skipped), self.cfg.data)
 
     # -- state ---------------------------------------------------------------------------------------
-    def state(self) -> dict[str, Any]:
+    def family_state(self) -> dict[str, Any]:
         return {
             "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
-            "step": self.step, "elapsed_s": self.elapsed_s,
             "ada": {"p": self.ada.p, "acc": self.ada._acc, "count": self.ada._count},
-            "rng_cpu": torch.get_rng_state(), "rng_gen": self.gen.get_state(),
             "arch": json.dumps(self.net_cfg.to_dict()),
         }
 
-    def load_state(self, st: dict[str, Any]) -> None:
+    def load_family_state(self, st: dict[str, Any]) -> None:
         self.G.load_state_dict(st["G"])
         self.D.load_state_dict(st["D"])
         self.G_ema.load_state_dict(st["G_ema"])
         self.opt_G.load_state_dict(st["opt_G"])
         self.opt_D.load_state_dict(st["opt_D"])
-        self.step = int(st["step"])
-        self.elapsed_s = float(st["elapsed_s"])
         self.ada.p, self.ada._acc, self.ada._count = st["ada"]["p"], st["ada"]["acc"], st["ada"]["count"]
-        torch.set_rng_state(st["rng_cpu"])
-        self.gen.set_state(st["rng_gen"])
 
-    @property
-    def kimg(self) -> float:
-        return self.step * self.cfg.batch / 1000.0
+    def extra_progress(self) -> dict[str, Any]:
+        return {"augment_p": round(self.ada.p, 4)}
 
     # -- one step ----------------------------------------------------------------------------------
     def _real_batch(self) -> torch.Tensor:
@@ -197,100 +171,12 @@ class StyleGenTrainer:
         save_png(grid(to_uint8(img), cols=4), path)
         return path
 
-    def checkpoint(self) -> Path:
-        return save_checkpoint(self.run_dir, self.step, self.state(), keep=self.cfg.keep_checkpoints)
-
-    # -- the loop ------------------------------------------------------------------------------------
-    def run(self, progress_fn: ProgressFn | None = None, abort_fn: AbortFn | None = None) -> RunResult:
-        cfg = self.cfg
-        if self.data is None:
-            self.load_data()
-        budget_s = cfg.minutes * 60 if cfg.minutes else math.inf
-        start = acc_from = time.monotonic()
-        t_progress = t_ckpt = t_preview = start
-        window_start, window_step = start, self.step
-        aborted = False
-        stats: dict[str, float] = {}
-        while True:
-            done_kimg = cfg.kimg is not None and self.kimg >= cfg.kimg
-            done_time = time.monotonic() - start >= budget_s
-            if done_kimg or done_time:
-                break
-            if abort_fn is not None and abort_fn():
-                aborted = True
-                break
-            stats = self.train_step()
-            now = time.monotonic()
-            if not all(math.isfinite(v) for v in stats.values()):
-                raise FloatingPointError(f"training diverged at step {self.step}: {stats}")
-            if now - t_progress >= 10 or self.step == 1:
-                rate = (self.step - window_step) * cfg.batch / max(now - window_start, 1e-6)
-                window_start, window_step = now, self.step
-                self._report(stats, rate, start, budget_s, progress_fn)
-                t_progress = now
-            if now - t_preview >= cfg.preview_every_s:
-                self.preview()
-                t_preview = now
-            if now - t_ckpt >= cfg.checkpoint_every_s:
-                acc_from = self._account(acc_from)
-                self.checkpoint()
-                t_ckpt = time.monotonic()
-        self._account(acc_from)
-        self.preview()
-        self.checkpoint()
-        finished = not aborted
-        event = {"event": "aborted" if aborted else "finished", "step": self.step, "kimg": self.kimg,
-                 "elapsed_s": round(self.elapsed_s, 1)}
-        self._emit(event, progress_fn)
-        return RunResult(self.run_dir, self.step, self.kimg, finished, aborted)
-
-    def _account(self, since: float) -> float:
-        now = time.monotonic()
-        self.elapsed_s += now - since
-        return now
-
-    def _report(self, stats: dict[str, float], rate: float, start: float, budget_s: float,
-                progress_fn: ProgressFn | None) -> None:
-        eta = None
-        if self.cfg.kimg is not None and rate > 0:
-            eta = (self.cfg.kimg - self.kimg) * 1000 / rate
-        if math.isfinite(budget_s):
-            left = budget_s - (time.monotonic() - start)
-            eta = left if eta is None else min(eta, left)
-        event = {"event": "progress", "step": self.step, "kimg": round(self.kimg, 3),
-                 "images_per_s": round(rate, 2), "eta_s": None if eta is None else round(eta, 1),
-                 "augment_p": round(self.ada.p, 4), **{k: round(v, 5) for k, v in stats.items()}}
-        self._emit(event, progress_fn)
-
-    def _emit(self, event: dict[str, Any], progress_fn: ProgressFn | None) -> None:
-        event = {"time": round(time.time(), 3), **event}
-        with open(self.run_dir / "progress.jsonl", "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(event) + "\n")
-        if progress_fn is not None:
-            progress_fn(event)
 
 
 def train_stylegen(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | None = None,
                    abort_fn: AbortFn | None = None, device: torch.device | None = None) -> RunResult:
     """Train (or resume) a StyleGen run in ``cfg.out``."""
-    tune_allocator()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    run_dir = Path(cfg.out)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    ckpt = latest_checkpoint(run_dir) if resume else None
-    if resume:
-        if ckpt is None:
-            raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
-        saved = TrainConfig.load(run_dir)
-        cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
-                      minutes=cfg.minutes if cfg.minutes is not None else saved.minutes)
-    cfg.save(run_dir)
-    trainer = StyleGenTrainer(cfg, device)
-    if ckpt is not None:
-        trainer.load_state(load_checkpoint(ckpt))
-        log.info("resumed from %s at step %d", ckpt, trainer.step)
-    return trainer.run(progress_fn, abort_fn)
+    return train_run(StyleGenTrainer, cfg, resume, progress_fn, abort_fn, device)
 
 
 def export_run(run_dir: Path, folder: Path, model_id: str, name: str, with_train_state: bool = False,

@@ -1,0 +1,202 @@
+"""Import community GAN checkpoints into the user's library, safely (checkpoint-formats.md).
+
+``import_checkpoint(path)`` reads the file without running anything it contains (``safeload``), recognises
+the format from the objects inside, maps the weights onto one of our nets, checks a forward pass, and writes
+a user model (safetensors + card with the architecture, the source file's sha256 and the import format).
+
+Supported: NVIDIA StyleGAN2 / StyleGAN2-ADA network pickles (PyTorch) and NVIDIA-layout state dicts;
+rosinality StyleGAN2 ``.pt`` (training files and converted ``g_ema`` files); pytorch-CycleGAN-and-pix2pix
+ResNet and U-Net generators (batch or instance norm, legacy InstanceNorm keys).
+Refused with the reason: StyleGAN3 (a different network), TF-era pickles, lucidrains stylegan2-pytorch
+and FastGAN (their math is not StyleGAN2's; see ``convert``), conditional or non-'skip' StyleGAN2.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .safeload import CheckpointError, RawCheckpoint, UnsafeCheckpointError, read_checkpoint
+
+__all__ = ["CheckpointError", "Converted", "UnsafeCheckpointError", "convert", "detect_format",
+           "import_checkpoint", "load_converted"]
+
+FORMAT_LABELS = {
+    "nvidia-stylegan2": "NVIDIA StyleGAN2/ADA network pickle",
+    "nvidia-state-dict": "StyleGAN2 state dict (NVIDIA layout)",
+    "rosinality": "rosinality stylegan2-pytorch .pt",
+    "junyanz-resnet": "pytorch-CycleGAN-and-pix2pix ResNet generator",
+    "junyanz-unet": "pytorch-CycleGAN-and-pix2pix U-Net generator",
+}
+
+
+@dataclass
+class Converted:
+    """A checkpoint mapped onto our nets: what a model card and ``write_model`` need."""
+
+    format: str
+    family: str
+    tasks: list[str]
+    resolution: int
+    channels: int
+    architecture: dict[str, Any]
+    modules: dict[str, Any]
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _state_dict_of(obj: Any) -> dict[str, Any] | None:
+    import torch
+
+    if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
+        if all(isinstance(v, torch.Tensor) for v in obj.values()):
+            return obj
+    return None
+
+
+def detect_format(raw: RawCheckpoint) -> str:
+    """Name the format from the objects inside (never from the file name); raise for known-unsupported ones."""
+    from .safeload import PersistentStub
+    from .unsupported import describe_unsupported
+
+    obj = raw.obj
+    if raw.container == "nvidia-pickle":
+        if isinstance(obj, dict) and isinstance(obj.get("G_ema") or obj.get("G"), PersistentStub):
+            return "nvidia-stylegan2"
+        raise CheckpointError("a pickle that is not an NVIDIA network snapshot (no G_ema network inside)")
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"unrecognised checkpoint: the file holds a {type(obj).__name__}, not a dict")
+    from .stylegan import is_rosinality
+    from .translation import clean_state_dict, is_resnet, is_unet
+
+    if is_rosinality(obj.get("g_ema")) or is_rosinality(obj):
+        return "rosinality"
+    describe_unsupported(obj)  # raises for lucidrains / FastGAN / StyleGAN3 state dicts
+    sd = _state_dict_of(obj)
+    if sd is not None:
+        if "mapping.fc0.weight" in sd and ("synthesis.b4.const" in sd or "synthesis.input.freqs" in sd):
+            return "nvidia-state-dict"
+        sd, _ = clean_state_dict(sd)
+        if is_resnet(sd):
+            return "junyanz-resnet"
+        if is_unet(sd):
+            return "junyanz-unet"
+    keys = ", ".join(list(map(str, obj))[:6])
+    raise CheckpointError(f"unrecognised checkpoint (top-level keys: {keys}); GAN Studio reads NVIDIA "
+                          "StyleGAN2 pickles, rosinality .pt files and pix2pix/CycleGAN generators")
+
+
+def convert(raw: RawCheckpoint, name_hint: str = "") -> Converted:
+    fmt = detect_format(raw)
+    if fmt in ("nvidia-stylegan2", "nvidia-state-dict", "rosinality"):
+        from . import stylegan
+
+        if fmt == "nvidia-stylegan2":
+            G, facts = stylegan.nvidia_generator(raw.obj)
+        elif fmt == "rosinality":
+            G, facts = stylegan.rosinality_generator(raw.obj)
+        else:
+            G, facts = stylegan.nvidia_state_dict_generator(raw.obj), {}
+        cfg = G.cfg
+        return Converted(fmt, "stylegen", ["explore", "mix"], cfg.resolution, cfg.img_channels, cfg.to_dict(),
+                         {"generator": G}, facts)
+    from .translation import clean_state_dict, resnet_generator, unet_generator
+
+    sd, dropped = clean_state_dict(raw.obj)
+    facts = {"dropped_keys": len(dropped)} if dropped else {}
+    if fmt == "junyanz-unet":
+        net = unet_generator(sd)
+        arch = net.cfg.to_dict() | {"input": "rgb"}
+        # pix2pix maps are RGB→RGB; edges2shoes-style ones also work from a drawing, hence "sketch".
+        return Converted(fmt, "pix2pix", ["translate", "sketch"], 2 ** net.cfg.num_downs, net.cfg.out_channels,
+                         arch, {"generator": net}, facts)
+    net = resnet_generator(sd)
+    domains = _domains(name_hint)
+    arch = net.cfg.to_dict() | {"domains": domains, "directions": ["AtoB"]}
+    return Converted(fmt, "cyclegan", ["translate"], 256, net.cfg.out_channels, arch, {"generator_ab": net}, facts)
+
+
+def _domains(name: str) -> list[str]:
+    """'horse2zebra' → ['horse', 'zebra'] (the pretrained names' convention); otherwise ['A', 'B']."""
+    m = re.fullmatch(r"([A-Za-z][\w-]*?)2([A-Za-z][\w-]*)", name.strip())
+    return [m.group(1), m.group(2)] if m else ["A", "B"]
+
+
+def verify(conv: Converted) -> dict[str, Any]:
+    """A forward pass on a fixed input: right shape, finite values. Returns what the card records."""
+    import torch
+
+    from ..nets.stylegen import z_from_seed
+
+    with torch.no_grad():
+        if conv.family == "stylegen":
+            G = conv.modules["generator"]
+            out = G.synthesize(G.map(z_from_seed(0, G.cfg.z_dim)), "const")
+            want = (1, conv.channels, conv.resolution, conv.resolution)
+        else:
+            net = next(iter(conv.modules.values()))
+            side = max(64, net.multiple)
+            gen = torch.Generator().manual_seed(0)
+            x = torch.rand(1, net.cfg.in_channels, side, side, generator=gen) * 2 - 1
+            out = net(x)
+            want = (1, net.cfg.out_channels, side, side)
+    if tuple(out.shape) != want or not torch.isfinite(out).all():
+        raise CheckpointError(f"the imported network does not run correctly (output {tuple(out.shape)}, "
+                              f"expected {want}, finite: {bool(torch.isfinite(out).all())})")
+    return {"forward": "ok", "output_shape": list(out.shape), "output_range": [float(out.min()), float(out.max())]}
+
+
+def _slug(text: str) -> str:
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s[:48] or "imported-model"
+
+
+def import_checkpoint(path: Path, name: str | None = None, library: Any = None) -> Any:
+    """Import ``path`` into the user's library and return its ``ModelCard`` (raises ``CheckpointError``)."""
+    from ... import __version__
+    from ..library.cards import ModelCard, sha256_file
+    from ..library.families import write_model
+    from ..library.registry import Library, home_dir, user_models_dir
+
+    path = Path(path)
+    raw = read_checkpoint(path)
+    hint = name or path.stem
+    conv = convert(raw, hint)
+    checked = verify(conv)
+    lib = library or Library()
+    taken = set(lib.ids())
+    base = _slug(name or path.stem)
+    model_id, n = base, 2
+    while model_id in taken or (user_models_dir() / model_id).exists():
+        model_id, n = f"{base}-{n}", n + 1
+    digest = sha256_file(path)
+    card = ModelCard(
+        id=model_id, name=name or path.stem, family=conv.family, tasks=conv.tasks, resolution=conv.resolution,
+        channels=conv.channels, architecture=conv.architecture, files=[],
+        description=f"Imported from {path.name} ({FORMAT_LABELS[conv.format]}).",
+        license="unknown: the licence of the original checkpoint applies",
+        training={"imported_from": path.name, "source_sha256": digest, "import_format": conv.format,
+                  "import_container": raw.container, "imported_with": f"gan-studio {__version__}",
+                  "verified": checked, **({"import_facts": conv.facts} if conv.facts else {})},
+        source="user")
+    home_dir().mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".import-", dir=home_dir()))
+    try:
+        write_model(tmp / model_id, card, conv.modules)
+        user_models_dir().mkdir(parents=True, exist_ok=True)
+        (tmp / model_id).rename(user_models_dir() / model_id)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if hasattr(lib, "forget"):
+        lib.forget(model_id)
+    return ModelCard.read(user_models_dir() / model_id)
+
+
+def load_converted(path: Path, name_hint: str = "") -> Converted:
+    """Read and convert without writing anything (tests and ``--dry-run`` use it)."""
+    conv = convert(read_checkpoint(Path(path)), name_hint or Path(path).stem)
+    verify(conv)
+    return conv

@@ -1,0 +1,180 @@
+"""The training loop every family shares: budget, abort, progress events, previews, checkpoints, resume.
+
+A family supplies a ``Trainer`` subclass with ``load_data``, ``train_step``, ``state``/``load_state`` and
+``preview``; this module runs it (StyleGAN3's training_loop idea, without Qt). Every random draw of a
+trainer comes from generators whose state goes into the checkpoint, so a resumed run continues exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..device import tune_allocator
+from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from .config import TrainConfig
+
+log = logging.getLogger("gan_studio.train")
+ProgressFn = Callable[[dict[str, Any]], None]
+AbortFn = Callable[[], bool]
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    step: int
+    kimg: float
+    finished: bool
+    aborted: bool
+
+
+class Trainer:
+    """Base of the family trainers: owns the loop; subclasses own nets, optimisers and data."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
+        self.cfg = cfg
+        self.device = device or torch.device("cpu")
+        self.run_dir = Path(cfg.out)
+        self.step = 0
+        self.elapsed_s = 0.0
+        self.gen = torch.Generator().manual_seed(cfg.seed)
+        self.loaded = False
+
+    # -- what a family provides ----------------------------------------------------------------------
+    def load_data(self) -> None:
+        raise NotImplementedError
+
+    def train_step(self) -> dict[str, float]:
+        raise NotImplementedError
+
+    def family_state(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def load_family_state(self, st: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def preview(self) -> Path:
+        raise NotImplementedError
+
+    def extra_progress(self) -> dict[str, Any]:
+        return {}
+
+    # -- state -------------------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {**self.family_state(), "step": self.step, "elapsed_s": self.elapsed_s,
+                "rng_cpu": torch.get_rng_state(), "rng_gen": self.gen.get_state()}
+
+    def load_state(self, st: dict[str, Any]) -> None:
+        self.load_family_state(st)
+        self.step = int(st["step"])
+        self.elapsed_s = float(st["elapsed_s"])
+        torch.set_rng_state(st["rng_cpu"])
+        self.gen.set_state(st["rng_gen"])
+
+    @property
+    def kimg(self) -> float:
+        return self.step * self.cfg.batch / 1000.0
+
+    def checkpoint(self) -> Path:
+        return save_checkpoint(self.run_dir, self.step, self.state(), keep=self.cfg.keep_checkpoints)
+
+    # -- the loop ------------------------------------------------------------------------------------
+    def run(self, progress_fn: ProgressFn | None = None, abort_fn: AbortFn | None = None) -> RunResult:
+        cfg = self.cfg
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if not self.loaded:
+            self.load_data()
+            self.loaded = True
+        budget_s = cfg.minutes * 60 if cfg.minutes else math.inf
+        start = acc_from = time.monotonic()
+        t_progress = t_ckpt = t_preview = start
+        window_start, window_step = start, self.step
+        aborted = False
+        while True:
+            done_kimg = cfg.kimg is not None and self.kimg >= cfg.kimg
+            done_time = time.monotonic() - start >= budget_s
+            if done_kimg or done_time:
+                break
+            if abort_fn is not None and abort_fn():
+                aborted = True
+                break
+            stats = self.train_step()
+            now = time.monotonic()
+            if not all(math.isfinite(v) for v in stats.values()):
+                raise FloatingPointError(f"training diverged at step {self.step}: {stats}")
+            if now - t_progress >= 10 or self.step == 1:
+                rate = (self.step - window_step) * cfg.batch / max(now - window_start, 1e-6)
+                window_start, window_step = now, self.step
+                self._report(stats, rate, start, budget_s, progress_fn)
+                t_progress = now
+            if now - t_preview >= cfg.preview_every_s:
+                self.preview()
+                t_preview = now
+            if now - t_ckpt >= cfg.checkpoint_every_s:
+                acc_from = self._account(acc_from)
+                self.checkpoint()
+                t_ckpt = time.monotonic()
+        self._account(acc_from)
+        self.preview()
+        self.checkpoint()
+        event = {"event": "aborted" if aborted else "finished", "step": self.step, "kimg": self.kimg,
+                 "elapsed_s": round(self.elapsed_s, 1)}
+        self._emit(event, progress_fn)
+        return RunResult(self.run_dir, self.step, self.kimg, not aborted, aborted)
+
+    def _account(self, since: float) -> float:
+        now = time.monotonic()
+        self.elapsed_s += now - since
+        return now
+
+    def _report(self, stats: dict[str, float], rate: float, start: float, budget_s: float,
+                progress_fn: ProgressFn | None) -> None:
+        eta = None
+        if self.cfg.kimg is not None and rate > 0:
+            eta = (self.cfg.kimg - self.kimg) * 1000 / rate
+        if math.isfinite(budget_s):
+            left = budget_s - (time.monotonic() - start)
+            eta = left if eta is None else min(eta, left)
+        event = {"event": "progress", "step": self.step, "kimg": round(self.kimg, 3),
+                 "images_per_s": round(rate, 2), "eta_s": None if eta is None else round(eta, 1),
+                 **self.extra_progress(), **{k: round(v, 5) for k, v in stats.items()}}
+        self._emit(event, progress_fn)
+
+    def _emit(self, event: dict[str, Any], progress_fn: ProgressFn | None) -> None:
+        event = {"time": round(time.time(), 3), **event}
+        with open(self.run_dir / "progress.jsonl", "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(event) + "\n")
+        if progress_fn is not None:
+            progress_fn(event)
+
+
+def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False,
+              progress_fn: ProgressFn | None = None, abort_fn: AbortFn | None = None,
+              device: torch.device | None = None) -> RunResult:
+    """Train (or resume exactly) a run in ``cfg.out`` with the given family trainer."""
+    tune_allocator()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    run_dir = Path(cfg.out)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    ckpt = latest_checkpoint(run_dir) if resume else None
+    if resume:
+        if ckpt is None:
+            raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
+        saved = TrainConfig.load(run_dir)
+        cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
+                      minutes=cfg.minutes if cfg.minutes is not None else saved.minutes)
+    cfg.save(run_dir)
+    trainer = trainer_cls(cfg, device)
+    if ckpt is not None:
+        trainer.load_state(load_checkpoint(ckpt))
+        log.info("resumed from %s at step %d", ckpt, trainer.step)
+    return trainer.run(progress_fn, abort_fn)

@@ -1,0 +1,138 @@
+"""×4 super-resolution training (ESRGAN-style): λ·L1 to the high-resolution crop + a PatchGAN's
+adversarial loss. Low-resolution inputs are area-downsampled crops, with a little blur and noise so the
+model also sharpens generated images, which are softer than downsampled artwork."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from ..data.images import load_folder
+from ..io.images import grid, save_png, to_uint8
+from ..nets.patchgan import PatchDiscriminator, init_weights
+from ..nets.srnet import SRConfig, SRNet
+from .checkpoint import latest_checkpoint, load_checkpoint
+from .config import TrainConfig
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, train_run
+from .losses import adam, gan_loss
+
+log = logging.getLogger("gan_studio.train")
+
+
+def degrade(hr: torch.Tensor, scale: int, gen: torch.Generator | None = None) -> torch.Tensor:
+    """HR (N×C×H×W in [−1, 1]) → LR: optional mild blur, area downsampling, optional faint noise."""
+    n = hr.shape[0]
+    x = hr
+    if gen is not None:
+        blur = (torch.rand(n, 1, 1, 1, generator=gen) < 0.3).float().to(hr.device)
+        x = blur * F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) + (1 - blur) * x
+    x = F.avg_pool2d(x, scale)
+    if gen is not None:
+        sigma = 0.02 * torch.rand(n, 1, 1, 1, generator=gen).to(hr.device)
+        x = x + sigma * torch.randn(x.shape, generator=gen).to(hr.device)
+    return x
+
+
+class SRTrainer(Trainer):
+    def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
+        super().__init__(cfg, device)
+        self.net_cfg = SRConfig.from_dict({"channels": cfg.channels, **cfg.arch})
+        self.crop = int(cfg.arch.get("crop", 64))
+        torch.manual_seed(cfg.seed)
+        self.G = SRNet(self.net_cfg).to(self.device)
+        self.D = init_weights(PatchDiscriminator(cfg.channels, int(cfg.arch.get("ndf", 32)), n_layers=2)
+                              ).to(self.device)
+        self.opt_G = adam(self.G.parameters(), cfg.lr_g or 2e-4)
+        self.opt_D = adam(self.D.parameters(), cfg.lr_d or 2e-4)
+        self.data: torch.Tensor | None = None
+
+    def load_data(self) -> None:
+        arr, scan = load_folder(Path(self.cfg.data), self.cfg.resolution, self.cfg.channels)
+        for path, reason in scan.skipped:
+            log.warning("skipped %s: %s", path, reason)
+        self.data = torch.from_numpy(arr)
+        log.info("loaded %d images (%d skipped) from %s", len(arr), len(scan.skipped), self.cfg.data)
+
+    def _batch(self) -> torch.Tensor:
+        assert self.data is not None
+        n, res, c = self.cfg.batch, self.cfg.resolution, self.crop
+        idx = torch.randint(len(self.data), (n,), generator=self.gen)
+        oy, ox = torch.randint(0, res - c + 1, (2, n), generator=self.gen).div(4, rounding_mode="floor") * 4
+        crops = torch.stack([self.data[i, y:y + c, x:x + c] for i, y, x in zip(idx, oy, ox, strict=True)])
+        hr = crops.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+        flip = torch.rand(n, generator=self.gen) < 0.5
+        hr[flip] = hr[flip].flip(3)
+        return hr.to(self.device)
+
+    def train_step(self) -> dict[str, float]:
+        hr = self._batch()
+        lr = degrade(hr, self.net_cfg.scale, self.gen)
+        sr = self.G(lr)
+        self.D.requires_grad_(True)
+        loss_d = 0.5 * (gan_loss(self.D(hr), True) + gan_loss(self.D(sr.detach()), False))
+        self.opt_D.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_D.step()
+        self.D.requires_grad_(False)
+        adv = gan_loss(self.D(sr), True)
+        l1 = F.l1_loss(sr, hr)
+        loss_g = self.cfg.l1_weight * l1 + adv
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_G.step()
+        self.step += 1
+        return {"l1": l1.item(), "loss_g": adv.item(), "loss_d": loss_d.item()}
+
+    def family_state(self) -> dict[str, Any]:
+        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(),
+                "opt_D": self.opt_D.state_dict(), "arch": json.dumps(self.net_cfg.to_dict())}
+
+    def load_family_state(self, st: dict[str, Any]) -> None:
+        for name in ("G", "D", "opt_G", "opt_D"):
+            getattr(self, name).load_state_dict(st[name])
+
+    @torch.no_grad()
+    def preview(self) -> Path:
+        """Rows of bicubic | ours | original for fixed whole images."""
+        assert self.data is not None
+        idx = torch.linspace(0, len(self.data) - 1, 4).long()
+        hr = self.data[idx].permute(0, 3, 1, 2).float().div(127.5).sub(1.0).to(self.device)
+        lr = degrade(hr, self.net_cfg.scale)
+        bic = F.interpolate(lr, scale_factor=self.net_cfg.scale, mode="bicubic", align_corners=False)
+        sr = self.G(lr)
+        tiles = [to_uint8(t[i:i + 1].clamp(-1, 1))[0] for i in range(len(idx)) for t in (bic, sr, hr)]
+        path = self.run_dir / "previews" / f"step-{self.step:06d}.png"
+        save_png(grid(tiles, cols=6), path)
+        return path
+
+
+def train_sr(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | None = None,
+             abort_fn: AbortFn | None = None, device: torch.device | None = None) -> RunResult:
+    return train_run(SRTrainer, cfg, resume, progress_fn, abort_fn, device)
+
+
+def export_sr(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
+    from ..library.cards import ModelCard
+    from ..library.families import write_model
+
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is None:
+        raise FileNotFoundError(f"no checkpoint in {run_dir}")
+    st = load_checkpoint(ckpt)
+    cfg = TrainConfig.load(run_dir)
+    arch = SRConfig.from_dict(json.loads(st["arch"]))
+    G = SRNet(arch)
+    G.load_state_dict(st["G"])
+    training = {"config": asdict(cfg), "step": int(st["step"]), "kimg": int(st["step"]) * cfg.batch / 1000,
+                "wall_minutes": round(float(st["elapsed_s"]) / 60, 1)}
+    training.update(card_fields.pop("training", {}))
+    card = ModelCard(id=model_id, name=name, family="sr", tasks=["upscale"], resolution=cfg.resolution,
+                     channels=arch.channels, architecture=arch.to_dict(), files=[], training=training,
+                     **card_fields)
+    return write_model(Path(folder), card, {"generator": G})

@@ -1,0 +1,583 @@
+"""Sketch pad: draw with the mouse and a pix2pix model paints the drawing live, as you go.
+
+The canvas is a 256 × 256 sheet of white paper (the convention of ``core.data.sketch``: dark ink on white);
+the session resizes it to the model's resolution. Painting happens on the GUI thread with QPainter only;
+the translation runs on the inference worker, throttled while the pen moves and sent at once when a
+stroke ends.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..qimage import gray_qimage, qimage_gray
+from ..widgets import ImageView, LabeledSlider
+
+CANVAS_SIDE = 256
+DEFAULT_BRUSH = 6
+MAX_SEED = 2**31 - 1
+THROTTLE_MS = 120  # live preview while the pen moves: at most one request per this many ms
+HISTORY_LIMIT = 64  # undo steps kept (a 256² RGB32 snapshot is 256 KiB)
+CHECKED_STYLE = ("QToolButton { padding: 3px 8px; }"
+                 "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
+                 " border-radius: 3px; }")
+NO_MODEL = ("No sketch model in your library yet.\nTrain one with\n"
+            "gan-studio train --family pix2pix --pairs sketch …\nor import one; you can still draw.")
+
+
+class SketchCanvas(QWidget):
+    """A sheet of paper to draw on: round-capped pen strokes, an eraser, and per-stroke undo/redo.
+
+    ``strokeMoved`` fires while the pen moves (for a throttled live preview); ``edited`` fires when the
+    paper reaches a new resting state (stroke end, undo, redo, clear, loaded sketch).
+    """
+
+    strokeMoved = Signal()  # noqa: N815 (Qt naming)
+    edited = Signal()
+    historyChanged = Signal(bool, bool)  # noqa: N815 (can undo, can redo)
+
+    def __init__(self, side: int = CANVAS_SIDE, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._paper = self._blank(side)
+        self._undo: list[QImage] = []
+        self._redo: list[QImage] = []
+        self._last: QPointF | None = None
+        self._hover: QPointF | None = None
+        self.brush_size = float(DEFAULT_BRUSH)
+        self.colour = QColor(0, 0, 0)
+        self.erasing = False
+        self.setMinimumSize(192, 192)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMouseTracking(True)  # to show the brush outline under the pointer
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setToolTip("Draw with the left mouse button · B pen · E eraser · X swap colour · [ ] brush size")
+
+    @staticmethod
+    def _blank(side: int) -> QImage:
+        img = QImage(side, side, QImage.Format.Format_RGB32)
+        img.fill(QColor(255, 255, 255))
+        return img
+
+    # -- the paper ----------------------------------------------------------------------------------------
+    def paper(self) -> QImage:
+        """A copy of the current drawing (the paper keeps changing while the user draws)."""
+        return self._paper.copy()
+
+    def pixels(self) -> Any:
+        """The drawing as HW uint8 (255 paper, 0 ink): what ``TranslatorSession.sketch`` takes."""
+        return qimage_gray(self._paper)
+
+    def set_paper(self, image: QImage) -> None:
+        """Replace the drawing (e.g. a loaded image turned into a sketch); undoable like a stroke."""
+        self._checkpoint()
+        side = self._paper.width()
+        img = image.convertToFormat(QImage.Format.Format_RGB32)
+        if img.size() != QSize(side, side):
+            img = img.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio,
+                             Qt.TransformationMode.SmoothTransformation)
+        self._paper = img
+        self._changed()
+
+    def clear(self) -> None:
+        self._checkpoint()
+        self._paper.fill(QColor(255, 255, 255))
+        self._changed()
+
+    # -- history ----------------------------------------------------------------------------------------
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def _checkpoint(self) -> None:
+        self._undo.append(self._paper.copy())
+        del self._undo[:-HISTORY_LIMIT]
+        self._redo.clear()
+
+    def undo(self) -> None:
+        if self._undo:
+            self._redo.append(self._paper)
+            self._paper = self._undo.pop()
+            self._changed()
+
+    def redo(self) -> None:
+        if self._redo:
+            self._undo.append(self._paper)
+            self._paper = self._redo.pop()
+            self._changed()
+
+    def _changed(self) -> None:
+        self.update()
+        self.historyChanged.emit(self.can_undo(), self.can_redo())
+        self.edited.emit()
+
+    # -- drawing ----------------------------------------------------------------------------------------
+    def _paper_rect(self) -> QRect:
+        side = max(1, min(self.width(), self.height()) - 8)
+        return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
+
+    def _scale(self) -> float:
+        """Paper pixels per widget pixel."""
+        return self._paper.width() / self._paper_rect().width()
+
+    def to_paper(self, pos: QPointF) -> QPointF:
+        r = self._paper_rect()
+        s = self._scale()
+        return QPointF((pos.x() - r.x()) * s, (pos.y() - r.y()) * s)
+
+    def _pen(self) -> QPen:
+        colour = QColor(255, 255, 255) if self.erasing else self.colour
+        return QPen(colour, self.brush_size, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
+                    Qt.PenJoinStyle.RoundJoin)
+
+    def _paint_segment(self, a: QPointF, b: QPointF | None = None) -> None:
+        p = QPainter(self._paper)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(self._pen())
+        if b is None:
+            p.drawPoint(a)  # a round dot: the pen's round cap
+        else:
+            p.drawLine(a, b)
+        p.end()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        self._checkpoint()
+        self._last = self.to_paper(event.position())
+        self._paint_segment(self._last)
+        self.historyChanged.emit(True, False)
+        self.update()
+        self.strokeMoved.emit()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = event.position()
+        if self._last is not None:
+            pt = self.to_paper(event.position())
+            self._paint_segment(self._last, pt)
+            self._last = pt
+            self.strokeMoved.emit()
+        self.update()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if event.button() != Qt.MouseButton.LeftButton or self._last is None:
+            return
+        pt = self.to_paper(event.position())
+        if pt != self._last:
+            self._paint_segment(self._last, pt)
+        self._last = None
+        self.update()
+        self.edited.emit()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self._hover = None
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
+        return QSize(384, 384)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        p = QPainter(self)
+        r = self._paper_rect()
+        p.fillRect(self.rect(), self.palette().color(self.backgroundRole()).darker(115))
+        smooth = r.width() < self._paper.width()
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
+        p.drawImage(r, self._paper)
+        p.setPen(QPen(QColor(128, 128, 128), 1))
+        p.drawRect(r.adjusted(0, 0, -1, -1))
+        if self._hover is not None and r.contains(self._hover.toPoint()):
+            radius = self.brush_size / self._scale() / 2
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor(255, 80, 80) if self.erasing else QColor(80, 140, 255), 1))
+            p.drawEllipse(self._hover, max(radius, 1.5), max(radius, 1.5))
+        p.end()
+
+
+class SketchPanel(QWidget):
+    """Sketch on the left, the model's painting on the right; a seed picks pix2pix's dropout variation."""
+
+    frameTime = Signal(float)  # noqa: N815 (Qt naming)
+    error = Signal(str)
+    status = Signal(str)
+
+    def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.model_id: str | None = None
+        self.has_variation = False
+        self.last_task = 0  # id of the newest live-preview task, so callers can wait for it
+        self._shown = 0
+        self._dirty = False  # a model was chosen while asleep: start it on wake()
+        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
+        self._export_target: Path | None = None
+        self._build()
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(THROTTLE_MS)
+        self._throttle.timeout.connect(self.refresh)
+        worker.finished.connect(self._on_result)
+        worker.failed.connect(self._on_error)
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("Sketch model (pix2pix) that paints your drawing")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(14)
+        self.model_combo.setPlaceholderText("(no sketch model)")
+
+        tools = QGroupBox("Brush")
+        self.pen_btn = self._tool("✎ Pen", "Draw (B)")
+        self.eraser_btn = self._tool("⌫ Eraser", "Erase to white paper (E)")
+        self.pen_btn.setChecked(True)
+        self.tool_group = QButtonGroup(self)
+        self.tool_group.addButton(self.pen_btn)
+        self.tool_group.addButton(self.eraser_btn)
+        self.black_btn = self._tool("● Black", "Ink (X swaps)")
+        self.white_btn = self._tool("○ White", "White pen for corrections (X swaps)")
+        self.black_btn.setChecked(True)
+        self.colour_group = QButtonGroup(self)
+        self.colour_group.addButton(self.black_btn)
+        self.colour_group.addButton(self.white_btn)
+        self.brush = LabeledSlider(1, 40, DEFAULT_BRUSH, step=1, fmt="{:.0f} px")
+        self.brush.setToolTip("Brush size on the 256 px paper ([ smaller, ] larger)")
+        tl = QFormLayout(tools)
+        row = QHBoxLayout()
+        row.addWidget(self.pen_btn)
+        row.addWidget(self.eraser_btn)
+        tl.addRow("Tool", row)
+        row = QHBoxLayout()
+        row.addWidget(self.black_btn)
+        row.addWidget(self.white_btn)
+        tl.addRow("Colour", row)
+        tl.addRow("Size", self.brush)
+
+        self.undo_btn = QPushButton("↶ Undo")
+        self.undo_btn.setToolTip("Undo the last stroke (Ctrl+Z)")
+        self.redo_btn = QPushButton("↷ Redo")
+        self.redo_btn.setToolTip("Redo (Ctrl+Shift+Z or Ctrl+Y)")
+        self.clear_btn = QPushButton("Clear")
+        self.clear_btn.setToolTip("Start on a blank sheet (undoable)")
+        self.load_btn = QPushButton("Load image as sketch…")
+        self.load_btn.setToolTip("Trace the edges of any picture into a sketch you can keep drawing on")
+        edit = QHBoxLayout()
+        edit.addWidget(self.undo_btn)
+        edit.addWidget(self.redo_btn)
+        edit.addWidget(self.clear_btn)
+
+        self.variation_box = QGroupBox("Variation")
+        self.variation_check = QCheckBox("Vary the painting")
+        self.variation_check.setToolTip("Use the model's dropout with a fixed seed: each seed paints the same "
+                                        "sketch differently")
+        self.seed_box = QSpinBox()
+        self.seed_box.setRange(0, MAX_SEED)
+        self.seed_box.setKeyboardTracking(False)
+        self.seed_box.setToolTip("Variation seed")
+        self.dice_btn = QToolButton()
+        self.dice_btn.setText("🎲")
+        self.dice_btn.setToolTip("Random variation seed")
+        vl = QVBoxLayout(self.variation_box)
+        vl.addWidget(self.variation_check)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Seed"))
+        row.addWidget(self.seed_box, 1)
+        row.addWidget(self.dice_btn)
+        vl.addLayout(row)
+
+        self.export_btn = QPushButton("Export image…")
+        self.export_btn.setToolTip("Save the painting as PNG with its recipe, and the sketch beside it (Ctrl+E)")
+        self.latency = QLabel("")
+        self.latency.setToolTip("Time the model took for the last painting")
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Model", self.model_combo)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(tools)
+        side.addLayout(edit)
+        side.addWidget(self.load_btn)
+        side.addWidget(self.variation_box)
+        side.addWidget(self.export_btn)
+        side.addWidget(self.latency)
+        side.addWidget(self.info)
+        side.addStretch(1)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        side_w.setMaximumWidth(300)
+
+        self.canvas = SketchCanvas()
+        self.view = ImageView(192)
+        self.view.setObjectName("sketchOutput")
+        self.view.setToolTip("The model's painting of your sketch (checkerboard = transparent)")
+        pair = QHBoxLayout()
+        for title, w in (("Sketch", self.canvas), ("Painting", self.view)):
+            col = QVBoxLayout()
+            cap = QLabel(title)
+            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            col.addWidget(cap)
+            col.addWidget(w, 1)
+            pair.addLayout(col, 1)
+        lay = QHBoxLayout(self)
+        lay.addWidget(side_w)
+        lay.addLayout(pair, 1)
+
+        self.pen_btn.toggled.connect(self._tool_changed)
+        self.black_btn.toggled.connect(self._tool_changed)
+        self.brush.valueChanged.connect(self._brush_changed)
+        self.undo_btn.clicked.connect(self.canvas.undo)
+        self.redo_btn.clicked.connect(self.canvas.redo)
+        self.clear_btn.clicked.connect(self.canvas.clear)
+        self.load_btn.clicked.connect(self.load_image_dialog)
+        self.variation_check.toggled.connect(self._variation_toggled)
+        self.seed_box.valueChanged.connect(lambda _: self.refresh())
+        self.dice_btn.clicked.connect(self.random_seed)
+        self.export_btn.clicked.connect(self.export_dialog)
+        self.canvas.strokeMoved.connect(self._stroke_moved)
+        self.canvas.edited.connect(self._edited)
+        self.canvas.historyChanged.connect(self._history_changed)
+        self.model_combo.currentIndexChanged.connect(self._picked)
+
+        # Panel-local keys (only while focus is inside the panel, so they never clash with other panels).
+        for key, slot in (("B", lambda: self.pen_btn.setChecked(True)),
+                          ("E", lambda: self.eraser_btn.setChecked(True)),
+                          ("X", self.swap_colour),
+                          ("[", lambda: self.brush.set_value(max(1.0, self.brush.value() - 1))),
+                          ("]", lambda: self.brush.set_value(min(40.0, self.brush.value() + 1))),
+                          (QKeySequence.StandardKey.Delete, self.canvas.clear)):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+        self._history_changed(False, False)
+        self._set_variation_available(False)
+        self._set_model_controls(False)
+
+    def _tool(self, text: str, tip: str) -> QToolButton:
+        b = QToolButton()
+        b.setText(text)
+        b.setToolTip(tip)
+        b.setCheckable(True)
+        b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        b.setStyleSheet(CHECKED_STYLE)
+        return b
+
+    # -- tools ---------------------------------------------------------------------------------------------
+    def _tool_changed(self, _: bool = False) -> None:
+        self.canvas.erasing = self.eraser_btn.isChecked()
+        self.canvas.colour = QColor(0, 0, 0) if self.black_btn.isChecked() else QColor(255, 255, 255)
+        self.canvas.update()
+
+    def _brush_changed(self, value: float) -> None:
+        self.canvas.brush_size = value
+        self.canvas.update()
+
+    def swap_colour(self) -> None:
+        (self.white_btn if self.black_btn.isChecked() else self.black_btn).setChecked(True)
+
+    def undo(self) -> None:
+        self.canvas.undo()
+
+    def redo(self) -> None:
+        self.canvas.redo()
+
+    def _history_changed(self, can_undo: bool, can_redo: bool) -> None:
+        self.undo_btn.setEnabled(can_undo)
+        self.redo_btn.setEnabled(can_redo)
+
+    # -- models -------------------------------------------------------------------------------------------
+    def set_cards(self, cards: list[Any]) -> None:
+        """Offer the library's sketch models; without one the pad still draws and says what is missing."""
+        sketch_cards = [c for c in cards if "sketch" in c.tasks]
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for c in sketch_cards:
+            self.model_combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
+        self.model_combo.setCurrentIndex(0 if sketch_cards else -1)  # with a placeholder, Qt selects nothing itself
+        self.model_combo.blockSignals(False)
+        self.model_combo.setEnabled(bool(sketch_cards))
+        if not sketch_cards:
+            self.model_id = None
+            self._set_model_controls(False)
+            self.view.set_image(None)
+            self.view.set_message(NO_MODEL)
+            return
+        self._picked(0)
+
+    def _picked(self, idx: int) -> None:
+        model_id = self.model_combo.itemData(idx)
+        if model_id:
+            self.set_model(model_id)
+
+    def set_model(self, model_id: str) -> None:
+        self.model_id = model_id
+        self.has_variation = False
+        self._set_model_controls(True)
+        self._set_variation_available(False)
+        if self.asleep:
+            self._dirty = True  # loading a model costs seconds: wait until the pad is opened
+            return
+        self._start()
+
+    def _start(self) -> None:
+        self._dirty = False
+        if not self.model_id:
+            return
+        self.view.set_message("Loading the model…")
+        self.worker.submit("sketch-info", self.model_id,
+                           lambda s: {"variation": bool(s.has_variation), "resolution": int(s.resolution)},
+                           convert=False)
+        self.refresh()
+
+    def wake(self) -> None:
+        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
+        self.asleep = False
+        if self._dirty:
+            self._start()
+
+    def _set_model_controls(self, on: bool) -> None:
+        for w in (self.export_btn, self.load_btn):
+            w.setEnabled(on)
+
+    def _set_variation_available(self, on: bool) -> None:
+        self.variation_box.setEnabled(on)
+        self.variation_box.setToolTip("" if on else "This model paints one image per sketch (it has no dropout)")
+        active = on and self.variation_check.isChecked()
+        self.seed_box.setEnabled(active)
+        self.dice_btn.setEnabled(active)
+
+    def _variation_toggled(self, _: bool) -> None:
+        self._set_variation_available(self.has_variation)
+        self.refresh()
+
+    def seed(self) -> int | None:
+        """The dropout seed, or None for the model's single deterministic painting."""
+        if self.has_variation and self.variation_check.isChecked():
+            return self.seed_box.value()
+        return None
+
+    def random_seed(self) -> None:
+        self.seed_box.setValue(random.randrange(MAX_SEED))
+
+    # -- live translation -----------------------------------------------------------------------------------
+    def _stroke_moved(self) -> None:
+        if not self._throttle.isActive():
+            self._throttle.start()
+
+    def _edited(self) -> None:
+        self._throttle.stop()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Send the current drawing to the model (the worker keeps only the newest request)."""
+        if not self.model_id or self._dirty:
+            return
+        arr, seed = self.canvas.pixels(), self.seed()
+        self.last_task = self.worker.submit("sketch", self.model_id, lambda s: s.sketch(arr, seed))
+
+    def shown_image(self) -> QImage | None:
+        return self.view.image()
+
+    # -- load / export ---------------------------------------------------------------------------------
+    def load_image_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Load image as sketch", "",
+                                              "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)")
+        if path:
+            self.load_image(Path(path))
+
+    def load_image(self, path: Path) -> int | None:
+        """Trace ``path`` into a sketch on the worker (OpenCV edges); it replaces the paper when ready."""
+        if not self.model_id:
+            return None
+        side = CANVAS_SIDE
+
+        def trace(_session: Any) -> Any:
+            from ...core.data.sketch import image_to_sketch
+            from ...core.sessions.translator import read_image
+
+            return image_to_sketch(read_image(path), side)
+
+        self.info.setText(f"Tracing {path.name}…")
+        return self.worker.submit("sketch-load", self.model_id, trace, convert=False)
+
+    def export_dialog(self) -> None:
+        if not self.model_id:
+            self.status.emit("No sketch model to paint with.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export painting", "sketch-painting.png", "PNG image (*.png)")
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> int | None:
+        """Write the painting (PNG + recipe) and the sketch beside it as ``<name>-sketch.png``."""
+        if not self.model_id:
+            return None
+        path = path.with_suffix(".png")
+        arr, seed = self.canvas.pixels(), self.seed()
+        sketch_path = path.with_name(f"{path.stem}-sketch.png")
+
+        def write(s: Any) -> str:
+            import numpy as np
+
+            from ...core.io.export import export_png
+
+            recipe = s.recipe(kind="sketch", seed=seed, sketch_file=sketch_path.name, canvas=list(arr.shape))
+            export_png(s.sketch(arr, seed), path, recipe)
+            export_png(np.repeat(arr[..., None], 3, axis=2), sketch_path)
+            return str(path)
+
+        return self.worker.submit("sketch-export", self.model_id, write, convert=False)
+
+    # -- results ---------------------------------------------------------------------------------------
+    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        if key == "sketch" and task_id > self._shown:
+            self._shown = task_id
+            self.view.set_image(result)
+            self.latency.setText(f"⏱ {ms:.0f} ms")
+            self.frameTime.emit(ms)
+        elif key == "sketch-info":
+            self.has_variation = bool(result["variation"])
+            self._set_variation_available(self.has_variation)
+            if self.seed() is not None:
+                self.refresh()  # the preview already sent had no seed
+            self.info.setText(f"The model paints at {result['resolution']} px"
+                              + (" · seeds give variations" if self.has_variation else ""))
+        elif key == "sketch-load":
+            self.canvas.set_paper(gray_qimage(result))
+            self.info.setText("Image traced into a sketch (Ctrl+Z to undo)")
+        elif key == "sketch-export":
+            self.status.emit(f"Exported {result}")
+            self.info.setText(f"Exported {Path(result).name} and its sketch")
+
+    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
+        if key == "sketch" or key == "sketch-info":
+            self.view.set_message(f"Could not paint: {message}")
+        elif key.startswith("sketch-"):
+            self.info.setText(f"⚠ {message}")
+        else:
+            return
+        self.error.emit(message)

@@ -1,0 +1,454 @@
+"""Translation panel: one image through a two-domain model (CycleGAN), compared before/after; whole folders
+in a background batch job.
+
+The interactive translation goes through the shared inference worker (newest request wins). A folder batch
+runs in its own QThread with its own session, so the panel stays live while hundreds of files are written,
+and it is cancelled between images.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..qimage import qimage_pixels
+from ..widgets import BeforeAfterView
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+FITS = {"model": "Model scale (fast, as trained)", "native": "Full resolution (tiled)"}
+NO_MODEL = ("No translation model in your library yet.\nTrain one with\n"
+            "gan-studio train --family cyclegan --data A --data-b B …\nor import one.")
+
+
+class BatchJob(QThread):
+    """Translates a folder in its own thread with its own session; ``cancel()`` stops between images.
+
+    It opens a private Library so its nets are not the interactive worker's (tiled runs patch norm layers
+    in place, which must not race with a live preview of the same model).
+    """
+
+    progress = Signal(int, int, str)  # done, total, current file
+    reported = Signal(object)  # BatchReport
+    failed = Signal(str, str)  # message, traceback
+
+    def __init__(self, model_id: str, src: Path, dst: Path, direction: str | None, fit: str,
+                 parent: Any = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("gan-studio-batch")
+        self.model_id, self.src, self.dst, self.direction, self.fit = model_id, src, dst, direction, fit
+        self._abort = threading.Event()
+
+    def cancel(self) -> None:
+        self._abort.set()
+
+    def cancelled(self) -> bool:
+        return self._abort.is_set()
+
+    def run(self) -> None:
+        try:
+            from ...core.library.registry import Library
+            from ...core.sessions.open import open_session
+
+            session = open_session(self.model_id, library=Library())
+            report = session.translate_folder(
+                self.src, self.dst, self.direction, fit=self.fit,
+                progress_fn=lambda done, total, path: self.progress.emit(done, total, str(path)),
+                abort_fn=self._abort.is_set)
+        except Exception as exc:  # reaches the user as a message, never a crash
+            self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
+            return
+        self.reported.emit(report)
+
+
+def is_image_file(path: str) -> bool:
+    return path.lower().endswith(IMAGE_SUFFIXES)
+
+
+class TranslatePanel(QWidget):
+    """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
+
+    frameTime = Signal(float)  # noqa: N815 (Qt naming)
+    error = Signal(str)
+    status = Signal(str)
+    batchFinished = Signal(object)  # noqa: N815 (BatchReport, or None when the job failed)
+
+    def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.model_id: str | None = None
+        self.source: Path | None = None
+        self.last_task = 0
+        self.job: BatchJob | None = None
+        self._input: Any = None  # HWC uint8 RGBA of the opened image
+        self._shown = 0
+        self._dirty = False  # a model was chosen while asleep: start it on wake()
+        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
+        self._build()
+        self.setAcceptDrops(True)
+        worker.finished.connect(self._on_result)
+        worker.failed.connect(self._on_error)
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("Translation model (two domains, e.g. symbol ↔ colour)")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(14)
+        self.model_combo.setPlaceholderText("(no translation model)")
+        self.direction_combo = QComboBox()
+        self.direction_combo.setToolTip("Which way to translate")
+        self.fit_combo = QComboBox()
+        for fit, label in FITS.items():
+            self.fit_combo.addItem(label, fit)
+        self.fit_combo.setToolTip("Model scale: the image is resized to what the model was trained on and back.\n"
+                                  "Full resolution: runs on every pixel, in tiles for large images.")
+        self.open_btn = QPushButton("Open image…")
+        self.open_btn.setToolTip("Open an image to translate (or drop one onto the panel)")
+        self.export_btn = QPushButton("Export result…")
+        self.export_btn.setToolTip("Save the translation as PNG with its recipe (Ctrl+E)")
+        self.side_check = QCheckBox("Side by side")
+        self.side_check.setToolTip("Show before and after next to each other instead of split")
+        self.caption = QLabel("Open an image or drop one here.")
+        self.caption.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("Model", self.model_combo)
+        form.addRow("Direction", self.direction_combo)
+        form.addRow("Work at", self.fit_combo)
+        row = QHBoxLayout()
+        row.addWidget(self.open_btn)
+        row.addWidget(self.export_btn)
+
+        batch = QGroupBox("Batch")
+        self.batch_btn = QPushButton("Translate folder…")
+        self.batch_btn.setToolTip("Translate every image in a folder into another folder, in the background")
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setToolTip("Stop after the current image")
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.batch_label = QLabel("")
+        self.batch_label.setWordWrap(True)
+        self.skipped_list = QListWidget()
+        self.skipped_list.setToolTip("Files the batch skipped, with the reason")
+        self.skipped_list.setMaximumHeight(140)
+        bl = QVBoxLayout(batch)
+        brow = QHBoxLayout()
+        brow.addWidget(self.batch_btn, 1)
+        brow.addWidget(self.cancel_btn)
+        bl.addLayout(brow)
+        bl.addWidget(self.progress)
+        bl.addWidget(self.batch_label)
+        bl.addWidget(self.skipped_list)
+
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addLayout(row)
+        side.addWidget(self.side_check)
+        side.addWidget(self.caption)
+        side.addWidget(batch)
+        side.addStretch(1)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        side_w.setMaximumWidth(320)
+        self.view = BeforeAfterView(192)
+        self.view.setObjectName("translateView")
+        lay = QHBoxLayout(self)
+        lay.addWidget(side_w)
+        lay.addWidget(self.view, 1)
+
+        self.model_combo.currentIndexChanged.connect(self._picked)
+        self.direction_combo.currentIndexChanged.connect(lambda _: self.refresh())
+        self.fit_combo.currentIndexChanged.connect(lambda _: self.refresh())
+        self.open_btn.clicked.connect(self.open_image_dialog)
+        self.export_btn.clicked.connect(self.export_dialog)
+        self.side_check.toggled.connect(self.view.set_side_by_side)
+        self.batch_btn.clicked.connect(self.batch_dialog)
+        self.cancel_btn.clicked.connect(self.cancel_batch)
+        self._batch_idle()
+        self._set_model_controls(False)
+        self.view.set_message("Open an image, or drop one here.")
+
+    def _set_model_controls(self, on: bool) -> None:
+        for w in (self.direction_combo, self.fit_combo, self.batch_btn):
+            w.setEnabled(on and (w is not self.batch_btn or self.job is None))
+        self.export_btn.setEnabled(on and self._input is not None)
+
+    def _batch_idle(self) -> None:
+        self.cancel_btn.setEnabled(False)
+        self.progress.setVisible(False)
+        self.batch_btn.setEnabled(self.model_id is not None)
+        self.skipped_list.setVisible(self.skipped_list.count() > 0)
+
+    # -- models -------------------------------------------------------------------------------------------
+    def set_cards(self, cards: list[Any]) -> None:
+        """Offer the library's translation models; without one, say how to get one."""
+        usable = [c for c in cards if "translate" in c.tasks]
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for c in usable:
+            self.model_combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
+        self.model_combo.setCurrentIndex(0 if usable else -1)  # with a placeholder, Qt selects nothing itself
+        self.model_combo.blockSignals(False)
+        self.model_combo.setEnabled(bool(usable))
+        if not usable:
+            self.model_id = None
+            self._set_model_controls(False)
+            self.view.set_message(NO_MODEL)
+            return
+        self._picked(0)
+
+    def _picked(self, idx: int) -> None:
+        model_id = self.model_combo.itemData(idx)
+        if model_id:
+            self.set_model(model_id)
+
+    def set_model(self, model_id: str) -> None:
+        self.model_id = model_id
+        self._set_model_controls(True)
+        self.direction_combo.blockSignals(True)
+        self.direction_combo.clear()
+        self.direction_combo.blockSignals(False)
+        if self.asleep:
+            self._dirty = True  # loading a model costs seconds: wait until the panel is opened
+            return
+        self._start()
+
+    def _start(self) -> None:
+        self._dirty = False
+        if self.model_id:
+            self.caption.setText("Loading the model…")
+            self.worker.submit("translate-info", self.model_id, lambda s: dict(s.directions), convert=False)
+
+    def wake(self) -> None:
+        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
+        self.asleep = False
+        if self._dirty:
+            self._start()
+
+    def direction(self) -> str | None:
+        return self.direction_combo.currentData()
+
+    def fit(self) -> str:
+        return str(self.fit_combo.currentData())
+
+    def set_direction(self, key: str) -> None:
+        idx = self.direction_combo.findData(key)
+        if idx < 0:
+            raise ValueError(f"{self.model_id} has no direction {key!r}")
+        self.direction_combo.setCurrentIndex(idx)
+
+    # -- input --------------------------------------------------------------------------------------------
+    def open_image_dialog(self) -> None:
+        filters = "Images (" + " ".join(f"*{s}" for s in IMAGE_SUFFIXES) + ")"
+        path, _ = QFileDialog.getOpenFileName(self, "Open image to translate", "", filters)
+        if path:
+            self.open_image(Path(path))
+
+    def open_image(self, path: Path) -> bool:
+        """Show ``path`` as the 'before' and translate it; an unreadable file gives a message."""
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)  # honour EXIF rotation, as the core's readers do
+        image = reader.read()
+        if image.isNull():
+            msg = f"Cannot open {Path(path).name}: {reader.errorString()}"
+            self.caption.setText(f"⚠ {msg}")
+            self.error.emit(msg)
+            return False
+        image = image.convertToFormat(QImage.Format.Format_RGBA8888)
+        self.source = Path(path)
+        self._input = qimage_pixels(image)
+        self.view.set_before(image)
+        self.export_btn.setEnabled(self.model_id is not None)
+        self.caption.setText(f"{self.source.name} · {image.width()}×{image.height()}")
+        if self.model_id is None:
+            self.view.set_message(NO_MODEL)
+        self.refresh()
+        return True
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if any(u.isLocalFile() and is_image_file(u.toLocalFile()) for u in urls):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        for url in event.mimeData().urls():
+            if url.isLocalFile() and is_image_file(url.toLocalFile()):
+                event.acceptProposedAction()
+                self.open_image(Path(url.toLocalFile()))
+                return
+
+    # -- translation ------------------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if self._input is None or not self.model_id or self._dirty or self.direction() is None:
+            return
+        arr, direction, fit = self._input, self.direction(), self.fit()
+        self.last_task = self.worker.submit("translate", self.model_id,
+                                            lambda s: s.run(arr, direction, fit=fit))
+
+    def shown_image(self) -> QImage | None:
+        return self.view.after()
+
+    def export_dialog(self) -> None:
+        if self._input is None or not self.model_id:
+            self.status.emit("Open an image to translate first.")
+            return
+        stem = self.source.stem if self.source else "translation"
+        path, _ = QFileDialog.getSaveFileName(self, "Export translation", f"{stem}-{self.direction()}.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> int | None:
+        """Translate again on the worker (the exact settings shown) and write PNG + recipe."""
+        if self._input is None or not self.model_id:
+            return None
+        arr, direction, fit = self._input, self.direction(), self.fit()
+        name = self.source.name if self.source else None
+
+        def write(s: Any) -> str:
+            from ...core.io.export import export_png
+
+            recipe = s.recipe(direction=direction, fit=fit, source=name)
+            return str(export_png(s.run(arr, direction, fit=fit), path.with_suffix(".png"), recipe))
+
+        return self.worker.submit("translate-export", self.model_id, write, convert=False)
+
+    # -- batch ------------------------------------------------------------------------------------------
+    def batch_dialog(self) -> None:
+        if not self.model_id:
+            return
+        src = QFileDialog.getExistingDirectory(self, "Folder of images to translate")
+        if not src:
+            return
+        dst = QFileDialog.getExistingDirectory(self, "Folder for the translations")
+        if not dst:
+            return
+        src_p, dst_p = Path(src).resolve(), Path(dst).resolve()
+        if dst_p == src_p or src_p in dst_p.parents:
+            QMessageBox.warning(self, "Choose another output folder",
+                                "The output folder must be outside the input folder, so the originals are "
+                                "never overwritten and the translations are not translated again.")
+            return
+        self.start_batch(src_p, dst_p)
+
+    def start_batch(self, src: Path, dst: Path) -> BatchJob:
+        """Run ``translate_folder`` in a background thread; the panel stays usable meanwhile."""
+        if self.job is not None:
+            raise RuntimeError("a batch is already running")
+        if not self.model_id:
+            raise RuntimeError("no translation model")
+        job = BatchJob(self.model_id, Path(src), Path(dst), self.direction(), self.fit(), self)
+        job.progress.connect(self._batch_progress)
+        job.reported.connect(self._batch_reported)
+        job.failed.connect(self._batch_failed)
+        job.finished.connect(self._batch_ended)
+        self.job = job
+        self.skipped_list.clear()
+        self.skipped_list.setVisible(False)
+        self.batch_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        self.progress.setVisible(True)
+        self.progress.setRange(0, 0)  # busy until the first image is done
+        self.batch_label.setText(f"Translating {src.name}/ → {dst.name}/ …")
+        job.start()
+        return job
+
+    def cancel_batch(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.cancel_btn.setEnabled(False)
+            self.batch_label.setText("Cancelling after the current image…")
+
+    def _batch_progress(self, done: int, total: int, path: str) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        if self.job is not None and not self.job.cancelled():
+            self.batch_label.setText(f"{done} / {total}: {Path(path).name}")
+
+    def _batch_reported(self, report: Any) -> None:
+        n = len(report.written)
+        where = report.written[0].parent if report.written else None
+        text = f"Wrote {n} image{'s' * (n != 1)}" + (f" to {where}" if where else "")
+        if report.cancelled:
+            text = f"Cancelled: {text.lower()} before stopping"
+        if report.skipped:
+            text += f"; skipped {len(report.skipped)}:"
+        self.batch_label.setText(text)
+        for path, reason in report.skipped:
+            self.skipped_list.addItem(f"{Path(path).name} — {reason}")
+        self.status.emit(text.rstrip(":"))
+        self.batchFinished.emit(report)
+
+    def _batch_failed(self, message: str, tb: str) -> None:
+        self.batch_label.setText(f"⚠ Batch failed: {message}")
+        self.error.emit(message)
+        self.batchFinished.emit(None)
+
+    def _batch_ended(self) -> None:
+        job, self.job = self.job, None
+        if job is not None:
+            job.deleteLater()
+        self._batch_idle()
+
+    def shutdown(self) -> None:
+        """Cancel a running batch and wait for its thread (the window is closing)."""
+        if self.job is not None:
+            self.job.cancel()
+            self.job.wait()
+
+    # -- results ---------------------------------------------------------------------------------------
+    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        if key == "translate" and task_id > self._shown:
+            self._shown = task_id
+            self.view.set_after(result)
+            self.caption.setText(f"{self.source.name if self.source else ''} · {self.direction_combo.currentText()}"
+                                 f" · {ms:.0f} ms")
+            self.frameTime.emit(ms)
+        elif key == "translate-info":
+            self._fill_directions(result)
+        elif key == "translate-export":
+            self.status.emit(f"Exported {result}")
+            self.caption.setText(f"Exported {Path(result).name}")
+
+    def _fill_directions(self, directions: dict[str, str]) -> None:
+        keep = self.direction()
+        self.direction_combo.blockSignals(True)
+        self.direction_combo.clear()
+        for key, label in directions.items():
+            self.direction_combo.addItem(label, key)
+        idx = self.direction_combo.findData(keep)
+        self.direction_combo.setCurrentIndex(max(0, idx))
+        self.direction_combo.blockSignals(False)
+        self.caption.setText(f"{self.source.name} ready" if self.source else "Open an image, or drop one here.")
+        self.refresh()
+
+    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
+        if key == "translate" or key == "translate-info":
+            self.view.set_message(f"Could not translate: {message}")
+        elif key == "translate-export":
+            self.caption.setText(f"⚠ {message}")
+        else:
+            return
+        self.error.emit(message)
