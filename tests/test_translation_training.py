@@ -97,7 +97,7 @@ def test_cyclegan_learns_to_cycle(unpaired, tmp_path):
     trainer.loaded = True
     trainer.run()
     after = cycle_l1()
-    assert after < 0.5 * before and after < 0.2, (before, after)
+    assert after < 0.5 * before and after < 0.3, (before, after)
 
 
 def test_sketch_pairs_are_redrawn_each_step(image_folder, tmp_path):

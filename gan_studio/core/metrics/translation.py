@@ -3,7 +3,9 @@
 - sketch → image (pix2pix): L1 to the real artwork from its extracted sketch (plain and hand-drawn
   style), and FD-emoji of the outputs against the real held-out images.
 - domain translation (CycleGAN): share of translated held-out images that a domain classifier (ours,
-  trained on real images of both domains) assigns to the target domain; cycle-reconstruction L1.
+  trained on real images of both domains) assigns to the target domain; cycle-reconstruction L1; and
+  FD-emoji of the translations against real target-domain images, beside the untranslated inputs' FD
+  (the judge mostly tells colour from monochrome, so the FD says more about content).
 - ×4 super-resolution: PSNR over bicubic, on held-out images composited on white.
 """
 
@@ -78,7 +80,11 @@ def evaluate_cyclegan(model_id: str, data: Path, library: Library | None = None,
     real_acc = (accuracy(judge, _down(test_a, 64), np.zeros(len(test_a), int)) * len(test_a)
                 + accuracy(judge, _down(test_b, 64), np.ones(len(test_b), int)) * len(test_b)
                 ) / (len(test_a) + len(test_b))
+    feats: FeatureNet = lib.load("featurenet-emoji-64")
+    fd = round(frechet_distance(embed(feats, _down(test_b, 64)), embed(feats, _down(a2b, 64))), 3)
+    fd_input = round(frechet_distance(embed(feats, _down(test_b, 64)), embed(feats, _down(test_a, 64))), 3)
     return {"model": model_id, "n_heldout_a": len(test_a), "n_heldout_b": len(test_b),
+            f"fd_emoji_to_{name_b}": fd, f"fd_emoji_{name_a}_inputs_vs_{name_b}": fd_input,
             "judge_accuracy_real_heldout": round(real_acc, 4),
             f"to_{name_b}_share": round(accuracy(judge, _down(a2b, 64), np.ones(len(a2b), int)), 4),
             f"to_{name_a}_share": round(accuracy(judge, _down(b2a, 64), np.zeros(len(b2a), int)), 4),
