@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,8 @@ from ..data.paired import load_unpaired
 from ..io.images import grid, save_png, to_uint8
 from ..nets.cyclegan import ResnetConfig, ResnetGenerator
 from ..nets.patchgan import PatchDiscriminator, init_weights
-from .checkpoint import latest_checkpoint, load_checkpoint
 from .config import TrainConfig
-from .loop import AbortFn, ProgressFn, RunResult, Trainer, train_run
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
 log = logging.getLogger("gan_studio.train")
@@ -162,20 +160,13 @@ def export_cyclegan(run_dir: Path, folder: Path, model_id: str, name: str, **car
     from ..library.cards import ModelCard
     from ..library.families import write_model
 
-    ckpt = latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise FileNotFoundError(f"no checkpoint in {run_dir}")
-    st = load_checkpoint(ckpt)
-    cfg = TrainConfig.load(run_dir)
+    st, cfg, training = finished_run(run_dir, card_fields)
     arch = json.loads(st["arch"])
     net_cfg = ResnetConfig.from_dict(arch)
     nets = {}
     for role, key in (("generator_ab", "G_ab"), ("generator_ba", "G_ba")):
         nets[role] = ResnetGenerator(net_cfg)
         nets[role].load_state_dict(st[key])
-    training = {"config": asdict(cfg), "step": int(st["step"]), "kimg": int(st["step"]) * cfg.batch / 1000,
-                "wall_minutes": round(float(st["elapsed_s"]) / 60, 1)}
-    training.update(card_fields.pop("training", {}))
     card = ModelCard(id=model_id, name=name, family="cyclegan", tasks=["translate"], resolution=cfg.resolution,
                      channels=net_cfg.out_channels, architecture=net_cfg.to_dict() | {"domains": arch["domains"]},
                      files=[], training=training, **card_fields)

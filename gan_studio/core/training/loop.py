@@ -178,3 +178,19 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
         trainer.load_state(load_checkpoint(ckpt))
         log.info("resumed from %s at step %d", ckpt, trainer.step)
     return trainer.run(progress_fn, abort_fn)
+
+
+def finished_run(run_dir: Path, card_fields: dict[str, Any]) -> tuple[dict[str, Any], TrainConfig, dict[str, Any]]:
+    """What every family's export needs: the latest checkpoint, the run's config, and the card's training
+    record (config, step, kimg, minutes, plus ``card_fields['training']``, which is popped)."""
+    from dataclasses import asdict
+
+    ckpt = latest_checkpoint(run_dir)
+    if ckpt is None:
+        raise FileNotFoundError(f"no checkpoint in {run_dir}")
+    st = load_checkpoint(ckpt)
+    cfg = TrainConfig.load(run_dir)
+    training = {"config": asdict(cfg), "step": int(st["step"]), "kimg": int(st["step"]) * cfg.batch / 1000,
+                "wall_minutes": round(float(st["elapsed_s"]) / 60, 1)}
+    training.update(card_fields.pop("training", {}))
+    return st, cfg, training

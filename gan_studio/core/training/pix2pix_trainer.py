@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,8 @@ from ..data.sketch import augment_sketches
 from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.pix2pix import UnetConfig, UnetGenerator
-from .checkpoint import latest_checkpoint, load_checkpoint
 from .config import TrainConfig
-from .loop import AbortFn, ProgressFn, RunResult, Trainer, train_run
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
 log = logging.getLogger("gan_studio.train")
@@ -144,17 +142,10 @@ def export_pix2pix(run_dir: Path, folder: Path, model_id: str, name: str, **card
     from ..library.cards import ModelCard
     from ..library.families import write_model
 
-    ckpt = latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise FileNotFoundError(f"no checkpoint in {run_dir}")
-    st = load_checkpoint(ckpt)
-    cfg = TrainConfig.load(run_dir)
+    st, cfg, training = finished_run(run_dir, card_fields)
     arch = UnetConfig.from_dict(json.loads(st["arch"]))
     G = UnetGenerator(arch)
     G.load_state_dict(st["G"])
-    training = {"config": asdict(cfg), "step": int(st["step"]), "kimg": int(st["step"]) * cfg.batch / 1000,
-                "wall_minutes": round(float(st["elapsed_s"]) / 60, 1)}
-    training.update(card_fields.pop("training", {}))
     task = "sketch" if cfg.pairs == "sketch" else "translate"
     card = ModelCard(id=model_id, name=name, family="pix2pix", tasks=[task], resolution=cfg.resolution,
                      channels=arch.out_channels, architecture=arch.to_dict() | {"input": cfg.pairs},

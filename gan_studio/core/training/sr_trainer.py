@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +16,8 @@ from ..data.images import load_folder
 from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.srnet import SRConfig, SRNet
-from .checkpoint import latest_checkpoint, load_checkpoint
 from .config import TrainConfig
-from .loop import AbortFn, ProgressFn, RunResult, Trainer, train_run
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
 log = logging.getLogger("gan_studio.train")
@@ -121,17 +119,10 @@ def export_sr(run_dir: Path, folder: Path, model_id: str, name: str, **card_fiel
     from ..library.cards import ModelCard
     from ..library.families import write_model
 
-    ckpt = latest_checkpoint(run_dir)
-    if ckpt is None:
-        raise FileNotFoundError(f"no checkpoint in {run_dir}")
-    st = load_checkpoint(ckpt)
-    cfg = TrainConfig.load(run_dir)
+    st, cfg, training = finished_run(run_dir, card_fields)
     arch = SRConfig.from_dict(json.loads(st["arch"]))
     G = SRNet(arch)
     G.load_state_dict(st["G"])
-    training = {"config": asdict(cfg), "step": int(st["step"]), "kimg": int(st["step"]) * cfg.batch / 1000,
-                "wall_minutes": round(float(st["elapsed_s"]) / 60, 1)}
-    training.update(card_fields.pop("training", {}))
     card = ModelCard(id=model_id, name=name, family="sr", tasks=["upscale"], resolution=cfg.resolution,
                      channels=arch.channels, architecture=arch.to_dict(), files=[], training=training,
                      **card_fields)
