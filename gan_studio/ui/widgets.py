@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
 
 def checkerboard(size: int = 8) -> QPixmap:
@@ -304,3 +304,18 @@ class LabeledSlider(QWidget):
     def _changed(self, _: int) -> None:
         self.label.setText(self._fmt.format(self.value()))
         self.valueChanged.emit(self.value())
+
+
+def fill_model_combo(combo: QComboBox, cards: list, task: str) -> bool:
+    """List the cards offering ``task`` (id as item data) without emitting signals; select the first.
+
+    Returns whether there is any, so a panel can show its no-model message instead."""
+    usable = [c for c in cards if task in c.tasks]
+    combo.blockSignals(True)
+    combo.clear()
+    for c in usable:
+        combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
+    combo.setCurrentIndex(0 if usable else -1)  # with a placeholder, Qt selects nothing itself
+    combo.blockSignals(False)
+    combo.setEnabled(bool(usable))
+    return bool(usable)

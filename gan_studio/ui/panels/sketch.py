@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import gray_qimage, qimage_gray
-from ..widgets import ImageView, LabeledSlider
+from ..widgets import ImageView, LabeledSlider, fill_model_combo
 
 CANVAS_SIDE = 256
 DEFAULT_BRUSH = 6
@@ -412,21 +412,13 @@ class SketchPanel(QWidget):
     # -- models -------------------------------------------------------------------------------------------
     def set_cards(self, cards: list[Any]) -> None:
         """Offer the library's sketch models; without one the pad still draws and says what is missing."""
-        sketch_cards = [c for c in cards if "sketch" in c.tasks]
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for c in sketch_cards:
-            self.model_combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
-        self.model_combo.setCurrentIndex(0 if sketch_cards else -1)  # with a placeholder, Qt selects nothing itself
-        self.model_combo.blockSignals(False)
-        self.model_combo.setEnabled(bool(sketch_cards))
-        if not sketch_cards:
-            self.model_id = None
-            self._set_model_controls(False)
-            self.view.set_image(None)
-            self.view.set_message(NO_MODEL)
+        if fill_model_combo(self.model_combo, cards, "sketch"):
+            self._picked(0)
             return
-        self._picked(0)
+        self.model_id = None
+        self._set_model_controls(False)
+        self.view.set_image(None)
+        self.view.set_message(NO_MODEL)
 
     def _picked(self, idx: int) -> None:
         model_id = self.model_combo.itemData(idx)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView
+from ..widgets import BeforeAfterView, fill_model_combo
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 FITS = {"model": "Model scale (fast, as trained)", "native": "Full resolution (tiled)"}
@@ -202,20 +202,12 @@ class TranslatePanel(QWidget):
     # -- models -------------------------------------------------------------------------------------------
     def set_cards(self, cards: list[Any]) -> None:
         """Offer the library's translation models; without one, say how to get one."""
-        usable = [c for c in cards if "translate" in c.tasks]
-        self.model_combo.blockSignals(True)
-        self.model_combo.clear()
-        for c in usable:
-            self.model_combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
-        self.model_combo.setCurrentIndex(0 if usable else -1)  # with a placeholder, Qt selects nothing itself
-        self.model_combo.blockSignals(False)
-        self.model_combo.setEnabled(bool(usable))
-        if not usable:
-            self.model_id = None
-            self._set_model_controls(False)
-            self.view.set_message(NO_MODEL)
+        if fill_model_combo(self.model_combo, cards, "translate"):
+            self._picked(0)
             return
-        self._picked(0)
+        self.model_id = None
+        self._set_model_controls(False)
+        self.view.set_message(NO_MODEL)
 
     def _picked(self, idx: int) -> None:
         model_id = self.model_combo.itemData(idx)
