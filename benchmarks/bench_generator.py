@@ -1,6 +1,6 @@
 """Generator throughput and achieved GFLOP/s beside a matmul/conv ceiling measured in the same run.
 
-    .venv/bin/python benchmarks/bench_generator.py [--model stylegen-emoji-64] [--batch 16]
+    .venv/bin/python benchmarks/bench_generator.py [--model stylegen-faces-64] [--batch 16]
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def ceilings() -> dict[str, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--model", default="stylegen-emoji-64")
+    ap.add_argument("--model", default="stylegen-faces-64")
     ap.add_argument("--batch", type=int, default=16)
     args = ap.parse_args()
     tune_allocator()

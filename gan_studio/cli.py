@@ -7,6 +7,7 @@ one clear line to stderr (the traceback goes to the log with ``--verbose``).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import signal
@@ -67,7 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action=VersionAction)
     p.add_argument("--verbose", "-v", action="store_true", help="log debug output and tracebacks")
     p.add_argument("--device", help="cpu, cuda, cuda:1 or mps (default: best available)")
-    p.add_argument("--panel", choices=["explorer", "mixer", "sketch", "translate"], default="explorer",
+    p.add_argument("--panel", choices=["explorer", "mixer", "sketch", "translate", "text", "age"],
+                   default="explorer",
                    help="panel to show first")
     sub = p.add_subparsers(dest="cmd")
 
@@ -81,6 +83,44 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--out", required=True, help="output folder")
     g.add_argument("--grid", help="also write all seeds as one grid PNG")
     g.add_argument("--json", action="store_true")
+
+    pr = sub.add_parser("project", help="fit a latent to your image (use it as a source anywhere)")
+    pr.add_argument("--model", required=True)
+    pr.add_argument("--input", required=True, help="image file")
+    pr.add_argument("-o", "--out", required=True, help="latent file (.npz); the reconstruction goes beside it")
+    pr.add_argument("--steps", type=int, default=200)
+    pr.add_argument("--w", action="store_true", help="fit one w (W) instead of one per layer (W+)")
+    pr.add_argument("--age", type=float, default=2 / 3, help="age models: the age the image shows (0…1)")
+    pr.add_argument("--gender", choices=["any", "male", "female"], default="any")
+    pr.add_argument("--skin-tone", type=int, default=0, choices=range(6))
+    pr.add_argument("--json", action="store_true")
+
+    ag = sub.add_parser("age", help="render a face at one or several ages (Age-cGAN)")
+    ag.add_argument("--model", required=True)
+    src = ag.add_mutually_exclusive_group(required=True)
+    src.add_argument("--seed", type=int)
+    src.add_argument("--latent", help="a latent from `gan-studio project`")
+    src.add_argument("--input", help="an image: projected first")
+    when = ag.add_mutually_exclusive_group(required=True)
+    when.add_argument("--age", type=float, help="0 (baby) … 1 (old)")
+    when.add_argument("--ages", help="comma list, e.g. 0,0.33,0.66,1 (writes a strip)")
+    ag.add_argument("--gender", choices=["any", "male", "female"], default="any")
+    ag.add_argument("--skin-tone", type=int, default=0, choices=range(6))
+    ag.add_argument("--base-age", type=float, default=2 / 3, help="the age an --input/--latent image shows")
+    ag.add_argument("--psi", type=float, default=1.0)
+    ag.add_argument("--steps", type=int, default=200, help="projection steps for --input")
+    ag.add_argument("-o", "--out", required=True, help="PNG (one age), or PNG strip / .gif / .mp4 (--ages)")
+    ag.add_argument("--json", action="store_true")
+
+    tx = sub.add_parser("text", help="images from a text prompt (StackGAN-style)")
+    tx.add_argument("--model", required=True)
+    tx.add_argument("--prompt", required=True)
+    tx.add_argument("--seeds", default="0-7")
+    tx.add_argument("--variation", type=float, default=0.0, help="conditioning noise 0…1")
+    tx.add_argument("--psi", type=float, default=1.0)
+    tx.add_argument("-o", "--out", required=True, help="output folder")
+    tx.add_argument("--grid", help="also write all seeds as one grid PNG")
+    tx.add_argument("--json", action="store_true")
 
     m = sub.add_parser("mix", help="style-mixing grid: rows × cols with layers from the column source")
     m.add_argument("--model", required=True)
@@ -132,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     dc = dsub.add_parser("check", help="count usable and skipped images, with reasons")
     dc.add_argument("dir")
     dc.add_argument("--json", action="store_true")
+    dc.add_argument("--resolution", type=int, default=64, help="size of the processed samples")
+    dc.add_argument("--fit", choices=["crop", "pad", "resize"], default="crop", help="non-square images")
+    dc.add_argument("--alpha", choices=["keep", "composite"], default="keep",
+                    help="keep transparency, or composite on --background")
+    dc.add_argument("--background", default="255,255,255", help="R,G,B behind transparent pixels")
+    dc.add_argument("--preview", metavar="PNG", help="write a grid of processed samples here")
 
     t = sub.add_parser("train", help="train or fine-tune a model (runs until the budget or SIGTERM)")
     t.add_argument("--family", default="stylegen", choices=sorted(_TRAINERS))
@@ -155,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--continue-model", metavar="ID",
                    help="start --out from a library model's saved training state, then resume exactly")
     t.add_argument("--progress", choices=["jsonl", "none"], default="none")
+    t.add_argument("--nproc", type=int, default=1,
+                   help="data-parallel processes (DDP under torchrun; gloo on CPU, NCCL on GPUs)")
+    t.add_argument("--freeze-d", type=int, default=0,
+                   help="stylegen: keep the first N discriminator blocks fixed (Freeze-D, with --base)")
     t.add_argument("--export", metavar="FOLDER", help="write the result as a library model here")
     t.add_argument("--id", help="model id for --export (default: the run folder's name)")
     t.add_argument("--export-train-state", action="store_true",
@@ -170,6 +220,24 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cycle-weight", type=float, default=10.0, help="cyclegan: weight of the cycle loss")
     t.add_argument("--identity-weight", type=float, default=0.5,
                    help="cyclegan: identity loss weight, relative to the cycle weight")
+
+    jb = sub.add_parser("jobs", help="background training jobs (the jobs panel's list)")
+    jsub = jb.add_subparsers(dest="jobs_cmd", required=True)
+    jl = jsub.add_parser("list")
+    jl.add_argument("--json", action="store_true")
+    for verb, text in (("show", "state, progress and files of a job"), ("cancel", "stop with a checkpoint"),
+                       ("pause", "stop with a checkpoint, to resume later"),
+                       ("resume", "continue from the last checkpoint (starts it in the background)"),
+                       ("delete", "stop it and remove its folder"),
+                       ("register", "add the job's model to your library, with metrics on your data")):
+        jc = jsub.add_parser(verb, help=text)
+        jc.add_argument("name")
+        jc.add_argument("--json", action="store_true")
+        if verb == "resume":
+            jc.add_argument("--wait", action="store_true", help="stay in the foreground until it stops")
+        if verb == "register":
+            jc.add_argument("--checkpoint", help="a checkpoint file of the job (default: the latest)")
+            jc.add_argument("--num", type=int, default=500, help="samples for SWD / FD")
 
     sk = sub.add_parser("sketch", help="turn a drawing (dark lines on white) into an image")
     sk.add_argument("--model", help="a sketch model (default: the first in the library)")
@@ -204,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="store the figures (and the floor, with --floor-other) in the model's card")
     me.add_argument("--floor-other", help="held-out folder: also measure the real-vs-real floor")
     me.add_argument("--json", action="store_true")
-    me.add_argument("--task", choices=["generate", "sketch", "translate", "upscale"], default="generate",
+    me.add_argument("--task", choices=["generate", "sketch", "translate", "upscale", "age", "text"],
+                    default="generate",
                     help="sketch: --real is a held-out artwork folder; translate: a folder with "
                          "trainA/ trainB/ testA/ testB/; upscale: held-out images")
     return p
@@ -237,6 +306,126 @@ def cmd_generate(args: argparse.Namespace) -> int:
         tiles.append(img)
     if args.grid:
         save_png(grid(tiles, cols=min(8, len(tiles))), Path(args.grid))
+    emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")
+    return 0
+
+
+def _read_image(path: str) -> Any:
+    from .core.sessions.translator import read_image
+
+    try:
+        return read_image(Path(path))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {path}: {exc}") from exc
+
+
+@command("project")
+def cmd_project(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .core.io.images import save_png
+    from .core.sessions.open import open_session
+
+    sess = open_session(args.model, device=args.device)
+    image = _read_image(args.input)
+    if not hasattr(sess, "project"):
+        raise CliError(f"{args.model} cannot project images (family without a latent space)")
+    if sess.__class__.__name__ == "AgeSession":
+        source, res = sess.project(image, base_age=args.age, gender=args.gender, skin_tone=args.skin_tone,
+                                   steps=args.steps)
+    else:
+        source, res = sess.project(image, steps=args.steps, w_plus=not args.w)
+    out = Path(args.out).with_suffix(".npz")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(out, ws=res.ws[0].cpu().numpy(), model_id=np.array(args.model), sha256=np.array(sess.sha256),
+             psnr=np.array(res.psnr), base_age=np.array(args.age), gender=np.array(args.gender),
+             skin_tone=np.array(args.skin_tone))
+    recon = out.with_suffix(".png")
+    save_png(res.image, recon)
+    data = {"latent": str(out), "reconstruction": str(recon), "psnr_db": round(res.psnr, 2),
+            "feature_distance": None if res.feature_distance is None else round(res.feature_distance, 4),
+            "steps": res.steps}
+    emit(args, data, f"wrote {out} and {recon}: PSNR {res.psnr:.2f} dB")
+    return 0
+
+
+def load_latent(path: str) -> Any:
+    """A latent written by `gan-studio project` (npz without pickles) → Source."""
+    import numpy as np
+
+    from .core.sessions.requests import Source
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return Source.from_w(z["ws"], label=Path(path).stem)
+    except (OSError, KeyError, ValueError) as exc:
+        raise CliError(f"{path} is not a latent file from `gan-studio project`: {exc}") from exc
+
+
+@command("age")
+def cmd_age(args: argparse.Namespace) -> int:
+    from .core.io.export import export_png, write_video
+    from .core.io.images import grid, save_png
+    from .core.sessions.age import AgeSession
+    from .core.sessions.cond_requests import AgeRequest
+    from .core.sessions.requests import Source
+
+    sess = AgeSession.open(args.model, device=args.device)
+    if args.seed is not None:
+        source = Source.from_seed(args.seed)
+    elif args.latent:
+        source = load_latent(args.latent)
+    else:
+        source, res = sess.project(_read_image(args.input), base_age=args.base_age, gender=args.gender,
+                                   skin_tone=args.skin_tone, steps=args.steps)
+    req = AgeRequest(args.model, source, age=0.0, gender=args.gender, skin_tone=args.skin_tone, psi=args.psi,
+                     base_age=args.base_age)
+    out = Path(args.out)
+    try:
+        ages = [float(a) for a in args.ages.split(",")] if args.ages else [float(args.age)]
+    except ValueError as exc:
+        raise CliError(f"bad --ages {args.ages!r}: use numbers 0…1 separated by commas") from exc
+    if any(not 0.0 <= a <= 1.0 for a in ages):
+        raise CliError("ages run from 0 (baby) to 1 (old)")
+    if args.ages is None:
+        req = req.at(ages[0])
+        export_png(sess.render(req), out, sess.recipe(req))
+    else:
+        frames = sess.strip(req, ages)
+        if out.suffix.lower() in (".gif", ".mp4"):
+            write_video(frames, out, fps=8)
+        else:
+            save_png(grid(frames, cols=len(frames)), out)
+    emit(args, {"file": str(out), "ages": ages}, f"wrote {out}")
+    return 0
+
+
+@command("text")
+def cmd_text(args: argparse.Namespace) -> int:
+    from .core.io.export import export_png
+    from .core.io.images import grid, save_png
+    from .core.sessions.cond_requests import TextRequest
+    from .core.sessions.text import TextSession
+    from .core.text.encoder import EncoderUnavailable
+
+    sess = TextSession.open(args.model, device=args.device)
+    req = TextRequest(args.model, args.prompt, seeds=tuple(parse_seeds(args.seeds)), variation=args.variation,
+                      psi=args.psi)
+    try:
+        images = sess.render(req)
+    except EncoderUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    out = Path(args.out)
+    written = []
+    for seed, img in zip(req.seeds, images, strict=True):
+        one = TextRequest(args.model, args.prompt, seeds=(seed,), variation=args.variation, psi=args.psi)
+        path = out / f"seed{seed:06d}.png"
+        export_png(img, path, sess.recipe(one))
+        written.append(str(path))
+    if args.grid:
+        save_png(grid(images, cols=min(8, len(images))), Path(args.grid))
     emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")
     return 0
 
@@ -347,18 +536,25 @@ def cmd_dataset(args: argparse.Namespace) -> int:
         print(f"rendered {len(items)} images into {args.out}: " + ", ".join(f"{k} {v}" for k, v in
                                                                               sorted(counts.items())))
         return 0
-    from .core.data.images import scan_folder
+    from .core.data.check import Prep, check_folder, display_path
 
     try:
-        scan = scan_folder(Path(args.dir))
+        background = tuple(int(v) for v in args.background.split(","))
+        prep = Prep(args.resolution, 4, args.fit, args.alpha, background)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise CliError(f"bad option: {exc}") from exc
+    try:
+        check = check_folder(Path(args.dir), prep, load=bool(args.preview))
     except FileNotFoundError as exc:
         raise CliError(str(exc)) from exc
-    data = {"usable": len(scan.usable),
-            "skipped": [{"file": str(p), "reason": r} for p, r in scan.skipped]}
-    text = f"{len(scan.usable)} usable, {len(scan.skipped)} skipped" + "".join(
-        f"\n  skipped {p}: {r}" for p, r in scan.skipped)
-    emit(args, data, text)
-    return 0
+    if args.preview and check.images is not None:
+        from .core.io.images import grid, save_png
+
+        save_png(grid(check.samples(16), cols=4), Path(args.preview))
+    text = check.summary() + "".join(f"\n  skipped {display_path(p)}: {r}" for p, r in check.skipped) + "".join(
+        f"\n  note {display_path(p)}: {'; '.join(n)}" for p, n in check.notes.items())
+    emit(args, check.to_json(), text)
+    return 0 if check.usable else 2
 
 
 def _translator(model_id: str | None, task: str, device: str | None) -> Any:
@@ -484,7 +680,7 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
                       threads=args.threads, checkpoint_every_s=args.checkpoint_every,
                       preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
                       pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
-                      identity_weight=args.identity_weight)
+                      identity_weight=args.identity_weight, freeze_d=args.freeze_d)
     stop = {"flag": False}
 
     def on_term(signum: int, frame: Any) -> None:
@@ -494,11 +690,26 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
     signal.signal(signal.SIGINT, on_term)
 
     def progress(event: dict[str, Any]) -> None:
-        if args.progress == "jsonl":
-            print(json.dumps(event), flush=True)
+        if args.progress == "jsonl" and not stop.get("no_stdout"):
+            try:
+                print(json.dumps(event), flush=True)
+            except OSError:  # the reader (a window that closed) is gone: training goes on, the run folder has it
+                stop["no_stdout"] = True
 
-    result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
-                      device=pick_device(args.device))
+    from .core.jobs.process import hold_run
+    from .core.training.ddp import is_distributed
+
+    if args.nproc > 1 and not is_distributed():
+        from .core.training.ddp import launch
+
+        with hold_run(Path(args.out), sys.argv):
+            code = launch(args.nproc, sys.argv[1:])
+        if code:
+            raise CliError(f"distributed training exited with code {code}")
+        return 0
+    with hold_run(Path(args.out), sys.argv) if not is_distributed() else contextlib.nullcontext():
+        result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
+                          device=pick_device(args.device))
     if args.export and result.finished:
         model_id = args.id or Path(args.out).name
         kwargs: dict[str, Any] = {"with_train_state": True} if args.export_train_state else {}
@@ -534,8 +745,88 @@ def _train_sr(args: argparse.Namespace) -> int:
     return _run_training(args, train_sr, export_sr)
 
 
+def _train_age(args: argparse.Namespace) -> int:
+    from .core.training.conditional_trainer import export_age, train_age
+
+    return _run_training(args, train_age, export_age)
+
+
+def _train_text(args: argparse.Namespace) -> int:
+    from .core.training.conditional_trainer import export_text, train_text
+
+    return _run_training(args, train_text, export_text)
+
+
 _TRAINERS: dict[str, Handler] = {"stylegen": _train_stylegen, "featurenet": _train_featurenet,
-                                 "pix2pix": _train_pix2pix, "cyclegan": _train_cyclegan, "sr": _train_sr}
+                                 "pix2pix": _train_pix2pix, "cyclegan": _train_cyclegan, "sr": _train_sr,
+                                 "age": _train_age, "text": _train_text}
+
+
+def _train_registered(family: str, args: argparse.Namespace) -> int:
+    """A family registered in core.training.registry (the jobs dialog lists the same ones)."""
+    from .core.training.registry import trainer_spec
+
+    spec = trainer_spec(family)
+    return _run_training(args, spec.train_fn(), spec.export_fn())
+
+
+def _add_registered_trainers() -> None:
+    from functools import partial
+
+    from .core.training.registry import trainer_specs
+
+    for spec in trainer_specs():
+        _TRAINERS.setdefault(spec.family, partial(_train_registered, spec.family))
+
+
+_add_registered_trainers()
+
+
+@command("jobs")
+def cmd_jobs(args: argparse.Namespace) -> int:
+    from .core.jobs.store import JobError, JobStore
+
+    store = JobStore()
+    try:
+        if args.jobs_cmd == "list":
+            rows = [j.summary() for j in store.jobs()]
+            emit(args, rows, "\n".join(f"{r['name']:28s} {r['status']:11s} {r['family']:9s} {r['kimg']:8.2f} kimg"
+                                       for r in rows) or "no jobs")
+            return 0
+        if args.jobs_cmd == "show":
+            job = store.get(args.name)
+            data = job.summary() | {"spec": job.record["spec"], "data_check": job.record.get("data_check"),
+                                    "checkpoints": [str(p) for p in job.checkpoints()],
+                                    "previews": len(job.previews()), "command": job.train_argv()}
+            emit(args, data, json.dumps(data, indent=2))
+            return 0
+        if args.jobs_cmd in ("cancel", "pause"):
+            pid = getattr(store, args.jobs_cmd)(args.name)
+            said = f"asked process {pid} to stop (it checkpoints first)" if pid else f"{args.jobs_cmd} recorded"
+            emit(args, {"name": args.name, "signalled": pid}, f"{args.name}: {said}")
+            return 0
+        if args.jobs_cmd == "delete":
+            store.delete(args.name)
+            emit(args, {"name": args.name, "deleted": True}, f"deleted {args.name}")
+            return 0
+        if args.jobs_cmd == "register":
+            from .core.jobs.results import register_result
+
+            ckpt = Path(args.checkpoint) if args.checkpoint else None
+            card = register_result(store.get(args.name), checkpoint=ckpt, num=args.num)
+            emit(args, card.to_json(), f"registered {card.id} in your library: " + ", ".join(
+                f"{m['name']} {m['before']} → {m['value']}" for m in card.metrics))
+            return 0
+        import subprocess
+
+        job = store.resume(args.name)
+        with open(job.folder / "stdout.txt", "ab") as out:
+            proc = subprocess.Popen(job.train_argv(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        store.mark_started(job, proc.pid)
+        emit(args, {"name": job.name, "pid": proc.pid}, f"{job.name}: resumed as process {proc.pid}")
+        return proc.wait() if args.wait else 0
+    except JobError as exc:
+        raise CliError(str(exc)) from exc
 
 
 @command("metrics")
@@ -547,7 +838,11 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
         if not args.model:
             raise CliError(f"--task {args.task} needs --model")
-        fn = {"sketch": tm.evaluate_sketch, "translate": tm.evaluate_cyclegan, "upscale": tm.evaluate_sr}[args.task]
+        from .core.metrics.age import evaluate_age
+        from .core.metrics.text import evaluate_text
+
+        fn = {"sketch": tm.evaluate_sketch, "translate": tm.evaluate_cyclegan, "upscale": tm.evaluate_sr,
+              "age": evaluate_age, "text": evaluate_text}[args.task]
         result = fn(args.model, Path(args.real))
         if args.card:
             tm.store_metrics(args.model, result, f"held-out data in {args.real}; command: gan-studio "

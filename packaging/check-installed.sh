@@ -14,17 +14,17 @@ fail() { echo "check: FAIL: $*" >&2; exit 1; }
 
 "$exe" --version >version.txt || fail "--version exited $?"
 head -1 version.txt
-for want in "stylegen-emoji-64" "featurenet-emoji-64" "SIL Open Font License" "Symbola" "Apache-2.0" "MIT"; do
+for want in "stylegen-faces-64" "featurenet-emoji-64" "SIL Open Font License" "Symbola" "Apache-2.0" "MIT"; do
   grep -q "$want" version.txt || fail "--version does not mention $want"
 done
 "$exe" models list | tee models.txt
-grep -q "^stylegen-emoji-64 .* bundled" models.txt || fail "stylegen-emoji-64 is not listed as bundled"
+grep -q "^stylegen-faces-64 .* bundled" models.txt || fail "stylegen-faces-64 is not listed as bundled"
 grep -q "^featurenet-emoji-64 .* bundled" models.txt || fail "featurenet-emoji-64 is not listed as bundled"
-"$exe" models show stylegen-emoji-64 --json >show.json || fail "models show (sha256 check) failed"
-"$exe" generate --model stylegen-emoji-64 --seeds 1-2 --psi 0.7 -o out >/dev/null || fail "generate failed"
+"$exe" models show stylegen-faces-64 --json >show.json || fail "models show (sha256 check) failed"
+"$exe" generate --model stylegen-faces-64 --seeds 1-2 --psi 0.7 -o out >/dev/null || fail "generate failed"
 ls out/*.png >/dev/null 2>&1 || fail "generate wrote no PNG"
 "$exe" info "$(ls out/*.png | head -1)" >recipe.txt || fail "info exited $?"
-grep -q "stylegen-emoji-64" recipe.txt || fail "the PNG has no recipe"
+grep -q "stylegen-faces-64" recipe.txt || fail "the PNG has no recipe"
 echo "check: generate wrote $(ls out/*.png | wc -l) PNGs with recipes"
 
 if [ $# -gt 0 ]; then "$@" "$work/gui" || fail "GUI smoke test exited $?"

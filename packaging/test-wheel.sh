@@ -19,7 +19,7 @@ echo "wheel: $wheel, $(du -h "$wheel" | cut -f1), built in $(( $(date +%s) - t0 
 "$PY" - "$wheel" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
-need = ["gan_studio/_models/stylegen-emoji-64/card.json", "gan_studio/_models/stylegen-emoji-64/generator.safetensors",
+need = ["gan_studio/_models/stylegen-faces-64/card.json", "gan_studio/_models/stylegen-faces-64/generator.safetensors",
         "gan_studio/_models/featurenet-emoji-64/classifier.safetensors",
         "gan_studio/_resources/org.ganstudio.GANStudio.desktop",
         "gan_studio/_resources/icons/org.ganstudio.GANStudio.svg"]

@@ -84,6 +84,40 @@ def make_tiny_translators(folder: Path) -> None:
         architecture=scfg.to_dict(), files=[], metrics=note), {"generator": SRNet(scfg)})
 
 
+TINY_AGE_ID = "tiny-age-16"
+TINY_TEXT_ID = "tiny-text-16"
+
+
+def make_tiny_conditional(folder: Path) -> None:
+    """Random-weight age (16 px) and text (16 → 32 px, with a refiner) models for panel and CLI tests."""
+    import torch
+
+    from gan_studio.core.data.labels import AGE_C_DIM
+    from gan_studio.core.library.cards import ModelCard
+    from gan_studio.core.library.families import write_model
+    from gan_studio.core.nets.conditional import ConditionalGenerator, ConditionConfig
+    from gan_studio.core.nets.stackgan import Refiner, RefinerConfig
+    from gan_studio.core.nets.stylegen import StyleGenConfig
+
+    torch.manual_seed(0)
+    note = [{"name": "none", "value": 0, "how": "test fixture"}]
+    cfg = StyleGenConfig(resolution=16, img_channels=4, z_dim=16, w_dim=16, mapping_layers=2,
+                         channel_base=128, channel_max=16)
+    for model_id, family, cond in ((TINY_AGE_ID, "age", ConditionConfig(c_dim=AGE_C_DIM, embed_dim=16)),
+                                   (TINY_TEXT_ID, "text", ConditionConfig(c_dim=384, embed_dim=16, ca_dim=8))):
+        G = ConditionalGenerator(cfg, cond)
+        arch = cfg.to_dict() | {"condition": cond.to_dict()}
+        nets = {"generator": G}
+        if family == "text":
+            rcfg = RefinerConfig(img_channels=4, c_dim=384, cond_dim=8, ch=8, n_res=1)
+            nets["refiner"] = Refiner(rcfg)
+            arch["refiner"] = rcfg.to_dict()
+        write_model(folder / model_id, ModelCard(
+            id=model_id, name=f"Tiny {family} model", family=family, tasks=[family],
+            resolution=16 * (2 if family == "text" else 1), channels=4, architecture=arch, files=[],
+            metrics=note), nets)
+
+
 @pytest.fixture
 def tiny_library(tmp_path, monkeypatch):
     """A library whose bundled folder holds only tiny models; the UI's shared library is reset."""
@@ -92,6 +126,7 @@ def tiny_library(tmp_path, monkeypatch):
     models = tmp_path / "models"
     make_tiny_model(models)
     make_tiny_translators(models)
+    make_tiny_conditional(models)
     monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(models))
     import gan_studio.ui.worker as worker_mod
 

@@ -7,11 +7,21 @@ import pytest
 
 from gan_studio.core.library.cards import CardError, ChecksumError, UnknownModelError
 from gan_studio.core.library.registry import Library
-from tests.conftest import BUNDLED, TINY_CYCLE_ID, TINY_ID, TINY_SKETCH_ID, TINY_SR_ID, make_tiny_model
+from tests.conftest import (
+    BUNDLED,
+    TINY_AGE_ID,
+    TINY_CYCLE_ID,
+    TINY_ID,
+    TINY_SKETCH_ID,
+    TINY_SR_ID,
+    TINY_TEXT_ID,
+    make_tiny_model,
+)
 
 
 def test_lists_and_loads(tiny_library):
-    assert tiny_library.ids() == sorted([TINY_ID, TINY_CYCLE_ID, TINY_SKETCH_ID, TINY_SR_ID])
+    assert tiny_library.ids() == sorted([TINY_ID, TINY_CYCLE_ID, TINY_SKETCH_ID, TINY_SR_ID, TINY_AGE_ID,
+                                         TINY_TEXT_ID])
     G = tiny_library.load(TINY_ID)
     assert G.cfg.resolution == 16 and tiny_library.load(TINY_ID) is G
 
@@ -158,3 +168,33 @@ def test_bundled_upscaler_beats_bicubic(folder):
     bicubic = np.asarray(Image.fromarray(lr, "RGBA").resize((128, 128), Image.Resampling.BICUBIC))
     ours = sess.upscale(lr)
     assert ours.shape == hr.shape and psnr(ours, hr) > psnr(bicubic, hr)
+
+
+@pytest.mark.parametrize("folder", _family_folders("age"), ids=lambda p: p.name)
+def test_bundled_age_model_greys_the_hair_and_keeps_the_skin(folder):
+    """Old faces have white hair: the top rows are brighter at age 1 than at child age (dark hair), and the
+    middle of the face (skin) keeps its colour along the slider."""
+    from gan_studio.core.sessions.age import AgeSession
+    from gan_studio.core.sessions.cond_requests import AgeRequest
+    from gan_studio.core.sessions.requests import Source
+
+    lib = Library(roots=[(BUNDLED, "bundled")])
+    model_id = json.loads((folder / "card.json").read_text())["id"]
+    sess = AgeSession.open(model_id, library=lib, device="cpu")
+    r = sess.resolution
+    greyer, skin_drift = 0, []
+    for seed in range(8):
+        req = AgeRequest(model_id, Source.from_seed(seed), gender=("any", "male", "female")[seed % 3],
+                         skin_tone=seed % 6)
+        child, adult, old = sess.strip(req, [1 / 3, 2 / 3, 1.0])
+
+        def brightness(im, rows):
+            opaque = im[rows, :, 3] > 128
+            return im[rows, :, :3].astype(float).mean(-1)[opaque].mean()
+
+        greyer += brightness(old, slice(r // 16, 5 * r // 16)) > brightness(child, slice(r // 16, 5 * r // 16)) + 30
+        mid = (slice(r // 2, 3 * r // 4), slice(3 * r // 8, 5 * r // 8))
+        skin_drift.append(np.abs(child[mid][..., :3].astype(float).mean((0, 1))
+                                 - adult[mid][..., :3].astype(float).mean((0, 1))).mean())
+    assert greyer >= 6
+    assert np.median(skin_drift) < 40

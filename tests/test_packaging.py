@@ -68,17 +68,31 @@ def test_about_dialog_lists_every_model_and_copies_the_details(qtbot):
 
 
 def test_build_hook_leaves_out_training_state_and_models_still_verify_and_load(tmp_path):
+    import json
+
+    from gan_studio.core.library.cards import sha256_file
+
     hook = _setup_py()
     assert tuple(hook["OMIT_ROLES"]) == TRAINING_ONLY_ROLES
-    assert hook["copy_models"](REPO / "models", tmp_path) == BUNDLED_IDS
-    assert not list(tmp_path.rglob("train-state.pt"))
-    lib = Library([(tmp_path, "bundled")])
+    # A copy of the bundled models in which the StyleGen starter also ships a training state.
+    src = tmp_path / "src"
+    shutil.copytree(REPO / "models", src)
+    state = src / "stylegen-faces-64" / "train-state.pt"
+    state.write_bytes(b"checkpoint bytes")
+    card_path = src / "stylegen-faces-64" / "card.json"
+    raw = json.loads(card_path.read_text(encoding="utf-8"))
+    raw["files"].append({"path": "train-state.pt", "sha256": sha256_file(state), "role": "train-state"})
+    card_path.write_text(json.dumps(raw), encoding="utf-8")
+    out = tmp_path / "out"
+    assert hook["copy_models"](src, out) == BUNDLED_IDS
+    assert not list(out.rglob("train-state.pt"))
+    lib = Library([(out, "bundled")])
     for card in lib.cards():
         assert not any(f.role in TRAINING_ONLY_ROLES for f in card.files)
         lib.verify(card)  # every file the packaged card lists is there, with its sha256
-    card = lib.card("stylegen-emoji-64")
+    card = lib.card("stylegen-faces-64")
     assert "not installed with the wheel" in card.training["resume_state"]
-    assert lib.load("stylegen-emoji-64") is not None
+    assert lib.load("stylegen-faces-64") is not None
 
 
 def test_wheel_carries_models_and_resources(tmp_path):
@@ -93,7 +107,7 @@ def test_wheel_carries_models_and_resources(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for model_id in BUNDLED_IDS:
         assert f"gan_studio/_models/{model_id}/card.json" in names
-    assert "gan_studio/_models/stylegen-emoji-64/generator.safetensors" in names
+    assert "gan_studio/_models/stylegen-faces-64/generator.safetensors" in names
     assert not [n for n in names if n.endswith("train-state.pt")]
     for rel in (f"{APP_ID}.desktop", f"{APP_ID}.metainfo.xml", f"icons/{APP_ID}.svg",
                 f"icons/hicolor/256x256/apps/{APP_ID}.png"):

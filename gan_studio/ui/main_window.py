@@ -21,9 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .panels.age import AgePanel
 from .panels.explorer import ExplorerPanel
+from .panels.jobs import JobsPanel
 from .panels.mixer import MixerPanel
 from .panels.sketch import SketchPanel
+from .panels.text import TextPanel
 from .panels.translate import TranslatePanel
 from .theme import apply_theme
 from .worker import InferenceWorker, shared_library
@@ -54,8 +57,32 @@ class MainWindow(QMainWindow):
         self.mixer_dock = self._dock("Style mixing", self.mixer, "mixerDock")
         self.sketch_dock = self._dock("Sketch pad", self.sketch, "sketchDock")
         self.translate_dock = self._dock("Translate", self.translate, "translateDock")
+        self.jobs = JobsPanel()
+        self.jobs_dock = self._dock("Jobs", self.jobs, "jobsDock")
+        self.tabifyDockWidget(self.explorer_dock, self.jobs_dock)
+        self.jobs.modelRegistered.connect(self._job_model_registered)
+        self.jobs.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.docks = {"explorer": self.explorer_dock, "mixer": self.mixer_dock, "sketch": self.sketch_dock,
                       "translate": self.translate_dock}
+        self.docks["jobs"] = self.jobs_dock
+        self.text = TextPanel(self.worker, settings=self.settings)
+        self.text_dock = self._dock("Text prompt", self.text, "textDock")
+        self.tabifyDockWidget(self.explorer_dock, self.text_dock)
+        self.docks["text"] = self.text_dock
+        self.text.asleep = True  # the model and the sentence encoder load when the tab is first shown
+        self.text_dock.visibilityChanged.connect(lambda visible: self.text.wake() if visible else None)
+        self.text.frameTime.connect(self._frame_time)
+        self.text.error.connect(self._show_error)
+        self.text.status.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
+        self.age = AgePanel(self.worker)
+        self.age_dock = self._dock("Age", self.age, "ageDock")
+        self.tabifyDockWidget(self.explorer_dock, self.age_dock)
+        self.docks["age"] = self.age_dock
+        self.age.asleep = True  # like the sketch pad: its model loads when the tab is first opened
+        self.age_dock.visibilityChanged.connect(lambda visible: self.age.wake() if visible else None)
+        self.age.frameTime.connect(self._frame_time)
+        self.age.error.connect(self._show_error)
+        self.age.status.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         for dock in (self.mixer_dock, self.sketch_dock, self.translate_dock):
             self.tabifyDockWidget(self.explorer_dock, dock)
         for panel, dock in ((self.sketch, self.sketch_dock), (self.translate, self.translate_dock)):
@@ -157,6 +184,8 @@ class MainWindow(QMainWindow):
         cards = lib.cards()
         self.sketch.set_cards(cards)
         self.translate.set_cards(cards)
+        self.age.set_cards(cards)
+        self.text.set_cards(cards)
         self._set_upscaler(next((c for c in cards if "upscale" in c.tasks), None))
         self._cards = {c.id: c for c in cards if "explore" in c.tasks}
         self.model_picker.blockSignals(True)
@@ -261,6 +290,12 @@ class MainWindow(QMainWindow):
 
     def export_image_dialog(self) -> None:
         active = self._active()
+        if active == "text":
+            self.text.export_dialog()
+            return
+        if active == "age":
+            self.age.export_dialog()
+            return
         if active in ("sketch", "translate"):
             getattr(self, active).export_dialog()
             return
@@ -274,6 +309,12 @@ class MainWindow(QMainWindow):
     def export_grid_dialog(self) -> None:
         from ..core.io.images import grid, save_png
 
+        if self._active() == "text":
+            self.text.export_grid_dialog()
+            return
+        if self._active() == "age":
+            self.age.export_strip_dialog()  # the N ages as one PNG (or GIF / MP4)
+            return
         path, _ = QFileDialog.getSaveFileName(self, "Export seed grid", "grid.png", "PNG image (*.png)")
         if not path or not self.model_id:
             return
@@ -341,6 +382,9 @@ class MainWindow(QMainWindow):
                                   convert=False)
 
     def export_video_dialog(self) -> None:
+        if self._active() == "age":
+            self.age.export_strip_dialog(".mp4")  # baby → old
+            return
         if len(self.explorer.state.path) < 2:
             self._show_error("Add two or more images to the walk first (Explorer → Add to walk).")
             return
@@ -355,6 +399,11 @@ class MainWindow(QMainWindow):
         from ..core.io.recipe import RecipeError, read_recipe
         from ..core.sessions.requests import MixRequest, request_from_recipe
 
+        if self._open_text_recipe(path):
+            return
+        if self.age.open_recipe(path):  # an aged face: the age panel restores it
+            self.show_panel("age")
+            return
         try:
             req = request_from_recipe(read_recipe(path))
         except (RecipeError, ValueError) as exc:
@@ -380,6 +429,35 @@ class MainWindow(QMainWindow):
             self.explorer.apply_recipe(req)
             self.explorer_dock.raise_()
         self.statusBar().showMessage(f"Restored {path.name}", 5000)
+
+    def _open_text_recipe(self, path: Path) -> bool:
+        """A text-prompt export goes to the Text panel (its prompt, seed and variation); False if not one."""
+        from ..core.io.recipe import RecipeError, read_recipe
+        from ..core.sessions.cond_requests import cond_request_from_recipe
+
+        try:
+            recipe = read_recipe(path)
+        except RecipeError:
+            return False  # open_recipe reports it
+        if recipe.get("kind") != "text":
+            return False
+        try:
+            req = cond_request_from_recipe(recipe)
+        except ValueError as exc:
+            self._show_error(str(exc))
+            QMessageBox.warning(self, "Cannot open recipe", str(exc))
+            return True
+        idx = self.text.model_combo.findData(req.model_id)
+        if idx < 0:
+            msg = f"This image was made with text model {req.model_id!r}, which is not in your library."
+            self._show_error(msg)
+            QMessageBox.warning(self, "Model not found", msg)
+            return True
+        self.text.model_combo.setCurrentIndex(idx)
+        self.show_panel("text")
+        self.text.apply_request(req)
+        self.statusBar().showMessage(f"Restored {path.name}", 5000)
+        return True
 
     def open_recipe_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image recipe", "", "PNG images (*.png)")
@@ -442,6 +520,12 @@ class MainWindow(QMainWindow):
         self.import_box = box
         box.open()  # not exec(): the window stays responsive
 
+    def _job_model_registered(self, model_id: str) -> None:
+        """A fine-tune became a library model: refresh every picker so explorer and mixer can use it now."""
+        shared_library().forget(model_id)
+        self.load_models()
+        self.statusBar().showMessage(f"{model_id} added to your library", 8000)
+
     def show_panel(self, name: str) -> None:
         if name not in self.docks:
             raise ValueError(f"unknown panel {name!r}; panels: {', '.join(self.docks)}")
@@ -462,8 +546,12 @@ class MainWindow(QMainWindow):
         self.settings.setValue("geometry", self.saveGeometry())
         self.explorer._play.stop()
         self.translate.shutdown()
+        self.jobs.shutdown()  # jobs keep training; the panel reattaches from their run folders next time
         for job in getattr(self, "_import_jobs", []):
             job.wait()  # an import writes the library atomically; let it finish
+        from .projection import cancel_projections
+
+        cancel_projections()  # a running "use my image" stops at its next step, so the worker can end
         self.worker.stop()
         super().closeEvent(event)
 

@@ -175,6 +175,7 @@ def build_starter(out: Path, limit: int | None = None) -> list[StarterItem]:
     manifest = "".join(json.dumps(asdict(i), ensure_ascii=False) + "\n" for i in items)
     atomic_write_text(out / "manifest.jsonl", manifest)
     write_unpaired(out, items)
+    write_faces(out, items)
     return items
 
 
@@ -194,6 +195,23 @@ def write_unpaired(out: Path, items: list[StarterItem]) -> None:
             target = root / f"{split}{domain}" / name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(out / src, target)
+
+
+def write_faces(out: Path, items: list[StarterItem]) -> None:
+    """``faces/{train,heldout}``: smileys and people's heads, the starter explorer model's set. One kind of
+    subject trains to recognisable images in CPU-hours; all 3,800 emoji at once need GPU-days."""
+    import shutil
+
+    from .labels import starter_face_label
+
+    for item in items:
+        if item.domain != "colour":
+            continue
+        if item.category != "face" and starter_face_label(item.name, item.skin_tone) is None:
+            continue
+        target = out / "faces" / item.split / Path(item.file).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out / item.file, target)
 
 
 def read_manifest(root: Path) -> list[StarterItem]:

@@ -6,9 +6,10 @@ a user model (safetensors + card with the architecture, the source file's sha256
 
 Supported: NVIDIA StyleGAN2 / StyleGAN2-ADA network pickles (PyTorch) and NVIDIA-layout state dicts;
 rosinality StyleGAN2 ``.pt`` (training files and converted ``g_ema`` files); pytorch-CycleGAN-and-pix2pix
-ResNet and U-Net generators (batch or instance norm, legacy InstanceNorm keys).
-Refused with the reason: StyleGAN3 (a different network), TF-era pickles, lucidrains stylegan2-pytorch
-and FastGAN (their math is not StyleGAN2's; see ``convert``), conditional or non-'skip' StyleGAN2.
+ResNet and U-Net generators (batch or instance norm, legacy InstanceNorm keys); lucidrains stylegan2-pytorch
+``model_<N>.pt`` (1.x layout, onto its own ``lucidrains`` family, ``nets/lucid.py``).
+Refused with the reason: StyleGAN3 (a different network), TF-era pickles, FastGAN (not ported yet),
+lucidrains models with attention layers or the 0.x layout, conditional or non-'skip' StyleGAN2.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ FORMAT_LABELS = {
     "rosinality": "rosinality stylegan2-pytorch .pt",
     "junyanz-resnet": "pytorch-CycleGAN-and-pix2pix ResNet generator",
     "junyanz-unet": "pytorch-CycleGAN-and-pix2pix U-Net generator",
+    "lucidrains": "lucidrains stylegan2-pytorch model .pt",
 }
 
 
@@ -69,12 +71,15 @@ def detect_format(raw: RawCheckpoint) -> str:
         raise CheckpointError("a pickle that is not an NVIDIA network snapshot (no G_ema network inside)")
     if not isinstance(obj, dict):
         raise CheckpointError(f"unrecognised checkpoint: the file holds a {type(obj).__name__}, not a dict")
+    from .lucidrains import is_lucidrains
     from .stylegan import is_rosinality
     from .translation import clean_state_dict, is_resnet, is_unet
 
     if is_rosinality(obj.get("g_ema")) or is_rosinality(obj):
         return "rosinality"
-    describe_unsupported(obj)  # raises for lucidrains / FastGAN / StyleGAN3 state dicts
+    if is_lucidrains(obj):
+        return "lucidrains"
+    describe_unsupported(obj)  # raises for FastGAN / StyleGAN3 / incomplete lucidrains state dicts
     sd = _state_dict_of(obj)
     if sd is not None:
         if "mapping.fc0.weight" in sd and ("synthesis.b4.const" in sd or "synthesis.input.freqs" in sd):
@@ -86,11 +91,20 @@ def detect_format(raw: RawCheckpoint) -> str:
             return "junyanz-unet"
     keys = ", ".join(list(map(str, obj))[:6])
     raise CheckpointError(f"unrecognised checkpoint (top-level keys: {keys}); GAN Studio reads NVIDIA "
-                          "StyleGAN2 pickles, rosinality .pt files and pix2pix/CycleGAN generators")
+                          "StyleGAN2 pickles, rosinality .pt files, lucidrains stylegan2-pytorch models and "
+                          "pix2pix/CycleGAN generators")
 
 
-def convert(raw: RawCheckpoint, name_hint: str = "") -> Converted:
+def convert(raw: RawCheckpoint, name_hint: str = "", path: Path | None = None) -> Converted:
+    """Map a read checkpoint onto our nets; ``path`` lets formats read a plain-JSON sidecar (lucidrains)."""
     fmt = detect_format(raw)
+    if fmt == "lucidrains":
+        from .lucidrains import lucidrains_generator
+
+        G, facts = lucidrains_generator(raw.obj, path)
+        cfg = G.cfg
+        return Converted(fmt, "lucidrains", ["explore", "mix"], cfg.resolution, cfg.img_channels, cfg.to_dict(),
+                         {"generator": G}, facts)
     if fmt in ("nvidia-stylegan2", "nvidia-state-dict", "rosinality"):
         from . import stylegan
 
@@ -132,7 +146,7 @@ def verify(conv: Converted) -> dict[str, Any]:
     from ..nets.stylegen import z_from_seed
 
     with torch.no_grad():
-        if conv.family == "stylegen":
+        if conv.family in ("stylegen", "lucidrains"):
             G = conv.modules["generator"]
             out = G.synthesize(G.map(z_from_seed(0, G.cfg.z_dim)), "const")
             want = (1, conv.channels, conv.resolution, conv.resolution)
@@ -164,7 +178,7 @@ def import_checkpoint(path: Path, name: str | None = None, library: Any = None) 
     path = Path(path)
     raw = read_checkpoint(path)
     hint = name or path.stem
-    conv = convert(raw, hint)
+    conv = convert(raw, hint, path)
     checked = verify(conv)
     lib = library or Library()
     taken = set(lib.ids())
@@ -197,6 +211,6 @@ def import_checkpoint(path: Path, name: str | None = None, library: Any = None) 
 
 def load_converted(path: Path, name_hint: str = "") -> Converted:
     """Read and convert without writing anything (tests and ``--dry-run`` use it)."""
-    conv = convert(read_checkpoint(Path(path)), name_hint or Path(path).stem)
+    conv = convert(read_checkpoint(Path(path)), name_hint or Path(path).stem, Path(path))
     verify(conv)
     return conv

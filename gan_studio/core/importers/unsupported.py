@@ -1,10 +1,10 @@
 """Formats we recognise but do not import, each with the reason (checkpoint-formats.md §4).
 
-lucidrains stylegen2-pytorch and FastGAN are refused on purpose: their generators are not StyleGAN2 math
-(lucidrains: L2-normalised z, no equalized-lr gain, no √2 activation gain, modulation W·(style+1),
-per-pixel uniform noise through Linear(1, C), bilinear RGB upsampling, output in [0, 1]; FastGAN:
-skip-layer excitation blocks, GLU, spectral norm, a 256-d z). Mapping their weights onto our StyleGen
-would give wrong images, and a faithful port needs each one's own network family, which is future work.
+FastGAN is refused on purpose: its generator (skip-layer excitation blocks, GLU, spectral norm, a 256-d z)
+is not StyleGAN2 math, so mapping its weights onto our StyleGen would give wrong images; a faithful port
+needs its own network family, which is future work. lucidrains stylegan2-pytorch files import through
+``lucidrains.py`` (their own family); here only files that look like theirs but lack the generator's
+weights are refused, with that reason.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ def describe_unsupported(obj: dict[str, Any]) -> None:
     gan = obj.get("GAN")
     if isinstance(gan, dict) and any(k.startswith(("GE.", "SE.", "G.", "S.")) for k in _keys(gan)):
         raise CheckpointError(
-            "this is a lucidrains stylegan2-pytorch model. It is not imported: its generator is not "
-            "StyleGAN2 math (normalised z, modulation W·(style+1), per-pixel noise through Linear(1,C), "
-            "bilinear RGB upsampling, output in [0,1]), so our StyleGen would draw wrong images")
+            "this looks like a lucidrains stylegan2-pytorch model, but its generator weights are incomplete "
+            "(it needs the StyleVectorizer SE.net.* and generator GE.blocks.* tensors); nothing was imported")
     g = obj.get("g")
     g_keys = _keys(g)
     if g_keys and any(k.removeprefix("module.").startswith(("init.", "feat_8", "se_64", "to_big")) for k in g_keys):

@@ -27,6 +27,14 @@ def load_stylegen(card: ModelCard) -> Any:
     return G.eval().requires_grad_(False)
 
 
+@register_family("lucidrains", tasks=("explore", "mix"))
+def load_lucidrains(card: ModelCard) -> Any:
+    """An imported lucidrains stylegan2-pytorch generator: its own math, StyleGen's session interface."""
+    from ..nets.lucid import LucidConfig, LucidGenerator
+
+    return _load_strict(LucidGenerator(LucidConfig.from_dict(card.architecture)), card, "generator")
+
+
 def save_weights(module: Any, path: Path) -> str:
     """Write a module's state dict as safetensors (no code can hide in it) atomically; return sha256."""
     state = {k: v.detach().contiguous().clone() for k, v in module.state_dict().items()}
@@ -90,3 +98,36 @@ def load_sr(card: ModelCard) -> dict[str, Any]:
     from ..nets.srnet import SRConfig, SRNet
 
     return {"up": _load_strict(SRNet(SRConfig.from_dict(card.architecture)), card, "generator")}
+
+
+def _conditional_generator(card: ModelCard) -> Any:
+    from ..nets.conditional import ConditionalGenerator, ConditionConfig
+    from ..nets.stylegen import StyleGenConfig
+
+    arch = card.architecture
+    G = ConditionalGenerator(StyleGenConfig.from_dict(arch), ConditionConfig.from_dict(arch["condition"]))
+    state = load_file(str(card.file_for("generator")))
+    missing, unexpected = G.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith("resample_filter")]
+    if missing or unexpected:
+        raise CardError(f"{card.id}: weights do not match the architecture "
+                        f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+    return G.eval().requires_grad_(False)
+
+
+@register_family("age", tasks=("age",))
+def load_age(card: ModelCard) -> Any:
+    """Age-cGAN: a conditional StyleGen whose condition is age ‖ gender ‖ skin tone (data/labels.py)."""
+    return _conditional_generator(card)
+
+
+@register_family("text", tasks=("text",))
+def load_text(card: ModelCard) -> dict[str, Any]:
+    """StackGAN-style: Stage I conditional StyleGen and, when the card has one, the Stage II refiner."""
+    nets = {"generator": _conditional_generator(card)}
+    if "refiner" in card.architecture:
+        from ..nets.stackgan import Refiner, RefinerConfig
+
+        nets["refiner"] = _load_strict(Refiner(RefinerConfig.from_dict(card.architecture["refiner"])), card,
+                                       "refiner")
+    return nets

@@ -162,6 +162,20 @@ class GeneratorSession:
             frames.extend(self.render_many(batch))
         return frames
 
+    # -- "use my image" --------------------------------------------------------------------------------
+    def project(self, image: np.ndarray, steps: int = 200, w_plus: bool = True,
+                progress_fn: Any = None, abort_fn: Any = None) -> tuple[Source, Any]:
+        """Fit a latent to an image (HWC uint8, any size); the returned source works like a seed."""
+        from .projection import default_feature_net, project, target_tensor
+
+        target = target_tensor(image, self.resolution, self.G.cfg.img_channels).to(self.device)
+        start = self.G.mapping.w_avg.view(1, 1, -1).repeat(1, self.num_ws, 1).clone()
+        with torch.inference_mode(False), torch.enable_grad():
+            result = project(lambda ws: self.G.synthesize(ws, "const", memory_format=self.memory_format),
+                             start, target, steps=steps, w_plus=w_plus, progress_fn=progress_fn,
+                             abort_fn=abort_fn, feature_net=default_feature_net())
+        return Source.from_w(result.ws, label="my image"), result
+
     # -- recipes --------------------------------------------------------------------------------------
     def recipe(self, req: RenderRequest | MixRequest | WalkRequest) -> dict[str, Any]:
         """Everything needed to regenerate an image exactly, for PNG metadata."""

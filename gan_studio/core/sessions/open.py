@@ -9,9 +9,12 @@ from ..library.registry import Library
 # family → "module:Class" (imported lazily, so opening a translator never builds StyleGen code paths)
 SESSION_CLASSES: dict[str, str] = {
     "stylegen": "generator:GeneratorSession",
+    "lucidrains": "generator:GeneratorSession",  # imported lucidrains nets share StyleGen's interface
     "pix2pix": "translator:TranslatorSession",
     "cyclegan": "translator:TranslatorSession",
     "sr": "translator:TranslatorSession",
+    "age": "age:AgeSession",
+    "text": "text:TextSession",
 }
 
 

@@ -14,7 +14,7 @@ import torch
 
 
 def _mask(n: int, p: float, device: torch.device, gen: torch.Generator | None) -> torch.Tensor:
-    return (torch.rand(n, 1, 1, 1, device=device, generator=gen) < p).float()
+    return (torch.rand(n, 1, 1, 1, generator=gen).to(device) < p).float()
 
 
 def _fill_like(x: torch.Tensor) -> torch.Tensor:
@@ -33,18 +33,18 @@ def augment(x: torch.Tensor, p: float, gen: torch.Generator | None = None) -> to
     rgb, alpha = x[:, :3], x[:, 3:]
     # Colour: brightness, saturation, contrast (DiffAugment's ranges).
     m = _mask(n, p, dev, gen)
-    rgb = rgb + m * (torch.rand(n, 1, 1, 1, device=dev, generator=gen) - 0.5)
+    rgb = rgb + m * (torch.rand(n, 1, 1, 1, generator=gen).to(dev) - 0.5)
     mean = rgb.mean(dim=1, keepdim=True)
     m = _mask(n, p, dev, gen)
-    rgb = mean + (rgb - mean) * (1 + m * (torch.rand(n, 1, 1, 1, device=dev, generator=gen) * 2 - 1))
+    rgb = mean + (rgb - mean) * (1 + m * (torch.rand(n, 1, 1, 1, generator=gen).to(dev) * 2 - 1))
     mean = rgb.mean(dim=(1, 2, 3), keepdim=True)
     m = _mask(n, p, dev, gen)
-    rgb = mean + (rgb - mean) * (1 + m * (torch.rand(n, 1, 1, 1, device=dev, generator=gen) - 0.5))
+    rgb = mean + (rgb - mean) * (1 + m * (torch.rand(n, 1, 1, 1, generator=gen).to(dev) - 0.5))
     x = torch.cat([rgb, alpha], dim=1)
     fill = _fill_like(x)
     # Translation by up to 1/8 of the side, uncovered pixels filled with the background.
     m = _mask(n, p, dev, gen).view(n)
-    shift = (torch.rand(n, 2, device=dev, generator=gen) * 2 - 1) * 0.125
+    shift = (torch.rand(n, 2, generator=gen).to(dev) * 2 - 1) * 0.125
     shift = (shift * torch.tensor([h, w], device=dev)).round().long() * m.long()[:, None]
     ys = torch.arange(h, device=dev)[None, :] - shift[:, :1]
     xs = torch.arange(w, device=dev)[None, :] - shift[:, 1:]
@@ -55,8 +55,8 @@ def augment(x: torch.Tensor, p: float, gen: torch.Generator | None = None) -> to
     # Cutout: one square of half the side per sample.
     m = _mask(n, p, dev, gen).view(n)
     ch, cw = h // 2, w // 2
-    cy = (torch.rand(n, 1, device=dev, generator=gen) * (h + 1 - ch % 2)).long()
-    cx = (torch.rand(n, 1, device=dev, generator=gen) * (w + 1 - cw % 2)).long()
+    cy = (torch.rand(n, 1, generator=gen).to(dev) * (h + 1 - ch % 2)).long()
+    cx = (torch.rand(n, 1, generator=gen).to(dev) * (w + 1 - cw % 2)).long()
     yy = torch.arange(h, device=dev)[None, :]
     xx = torch.arange(w, device=dev)[None, :]
     iny = ((yy - cy).abs() < ch // 2 + 0)[:, :, None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,15 @@ PREFIX = "ckpt-"
 def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], keep: int = 2) -> Path:
     folder = Path(run_dir) / "checkpoints"
     path = folder / f"{PREFIX}{step:08d}.pt"
-    atomic_save(path, lambda tmp: torch.save(state, tmp))
+    try:
+        atomic_save(path, lambda tmp: torch.save(state, tmp))
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            raise
+        prev = latest_checkpoint(run_dir)
+        kept = f"the previous checkpoint {prev.name} is kept" if prev else "there is no earlier checkpoint"
+        raise OSError(exc.errno, f"disk full while writing checkpoint {path.name} in {folder} ({exc.strerror}); "
+                                 f"{kept}. Free some space and resume") from exc
     for old in sorted(folder.glob(f"{PREFIX}*.pt"))[:-keep]:
         old.unlink(missing_ok=True)
     return path

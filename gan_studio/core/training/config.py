@@ -32,6 +32,7 @@ class TrainConfig:
     ada_target: float = 0.6
     ada_interval: int = 4
     base: str | None = None
+    freeze_d: int = 0  # Freeze-D: keep the discriminator's first N blocks (highest resolution) at the base's weights
     name: str | None = None
     threads: int | None = None
     checkpoint_every_s: float = 300.0

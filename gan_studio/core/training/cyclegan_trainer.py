@@ -52,8 +52,8 @@ class ImagePool:
     def state(self) -> torch.Tensor | None:
         return torch.cat(self.images) if self.images else None
 
-    def load(self, t: torch.Tensor | None) -> None:
-        self.images = [] if t is None else [x[None].clone() for x in t]
+    def load(self, t: torch.Tensor | None, device: torch.device | None = None) -> None:
+        self.images = [] if t is None else [x[None].to(device or x.device).clone() for x in t]
 
 
 class CycleGanTrainer(Trainer):
@@ -131,8 +131,8 @@ class CycleGanTrainer(Trainer):
     def load_family_state(self, st: dict[str, Any]) -> None:
         for name in ("G_ab", "G_ba", "D_a", "D_b", "opt_G", "opt_D"):
             getattr(self, name).load_state_dict(st[name])
-        self.pool_a.load(st["pool_a"])
-        self.pool_b.load(st["pool_b"])
+        self.pool_a.load(st["pool_a"], self.device)
+        self.pool_b.load(st["pool_b"], self.device)
 
     @torch.no_grad()
     def preview(self) -> Path:

@@ -21,6 +21,7 @@ import torch
 from ..device import tune_allocator
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 from .config import TrainConfig
+from .ddp import is_distributed
 
 log = logging.getLogger("gan_studio.train")
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -42,11 +43,16 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         self.cfg = cfg
         self.device = device or torch.device("cpu")
+        if self.device.type == "cuda":  # TF32 convs/matmuls: GAN training does not need full fp32 mantissas
+            torch.backends.cuda.matmul.allow_tf32 = True
+            torch.backends.cudnn.allow_tf32 = True
+            torch.backends.cudnn.benchmark = True
         self.run_dir = Path(cfg.out)
         self.step = 0
         self.elapsed_s = 0.0
         self.gen = torch.Generator().manual_seed(cfg.seed)
         self.loaded = False
+        self.world_size = 1  # DDP replicas (ddp.py); cfg.batch is then each replica's share
 
     # -- what a family provides ----------------------------------------------------------------------
     def load_data(self) -> None:
@@ -67,6 +73,10 @@ class Trainer:
     def extra_progress(self) -> dict[str, Any]:
         return {}
 
+    def agree(self, flags: list[bool]) -> list[bool]:
+        """Stop decisions every replica shares (DDP overrides it with an all-reduce); one process: as is."""
+        return flags
+
     # -- state -------------------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
         return {**self.family_state(), "step": self.step, "elapsed_s": self.elapsed_s,
@@ -81,7 +91,7 @@ class Trainer:
 
     @property
     def kimg(self) -> float:
-        return self.step * self.cfg.batch / 1000.0
+        return self.step * self.cfg.batch * self.world_size / 1000.0
 
     def checkpoint(self) -> Path:
         return save_checkpoint(self.run_dir, self.step, self.state(), keep=self.cfg.keep_checkpoints)
@@ -101,9 +111,10 @@ class Trainer:
         while True:
             done_kimg = cfg.kimg is not None and self.kimg >= cfg.kimg
             done_time = time.monotonic() - start >= budget_s
-            if done_kimg or done_time:
+            done, abort = self.agree([done_kimg or done_time, abort_fn is not None and abort_fn()])
+            if done:
                 break
-            if abort_fn is not None and abort_fn():
+            if abort:
                 aborted = True
                 break
             stats = self.train_step()
@@ -111,7 +122,7 @@ class Trainer:
             if not all(math.isfinite(v) for v in stats.values()):
                 raise FloatingPointError(f"training diverged at step {self.step}: {stats}")
             if now - t_progress >= 10 or self.step == 1:
-                rate = (self.step - window_step) * cfg.batch / max(now - window_start, 1e-6)
+                rate = (self.step - window_step) * cfg.batch * self.world_size / max(now - window_start, 1e-6)
                 window_start, window_step = now, self.step
                 self._report(stats, rate, start, budget_s, progress_fn)
                 t_progress = now
@@ -172,6 +183,10 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
         saved = TrainConfig.load(run_dir)
         cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
                       minutes=cfg.minutes if cfg.minutes is not None else saved.minutes)
+    if is_distributed():
+        from .ddp import run_replica
+
+        return run_replica(trainer_cls, cfg, ckpt, progress_fn, abort_fn, device)
     cfg.save(run_dir)
     trainer = trainer_cls(cfg, device)
     if ckpt is not None:

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 
 from ..data.images import load_folder
 from ..io.atomic import atomic_save
-from ..io.images import from_uint8, grid, save_png, to_uint8
+from ..io.images import grid, save_png, to_uint8
 from ..nets.stylegen import Discriminator, Generator, StyleGenConfig, z_from_seed
 from .augment import AdaptiveP, augment
 from .checkpoint import latest_checkpoint, load_checkpoint
@@ -39,32 +39,67 @@ class StyleGenTrainer(Trainer):
         arch = {"resolution": cfg.resolution, "img_channels": cfg.channels, **cfg.arch}
         self.net_cfg = StyleGenConfig.from_dict(arch)
         torch.manual_seed(cfg.seed)
-        self.G = Generator(self.net_cfg).to(self.device)
-        self.D = Discriminator(self.net_cfg).to(self.device)
+        G, D = self.build_nets()
+        self.G, self.D = G.to(self.device), D.to(self.device)
         if cfg.base:
             self._transfer_from(cfg.base)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         ratio = cfg.r1_interval / (cfg.r1_interval + 1)
         self.opt_G = torch.optim.Adam(self.G.parameters(), lr=cfg.lr_g or 0.0025, betas=(0.0, 0.99), eps=1e-8)
-        self.opt_D = torch.optim.Adam(self.D.parameters(), lr=(cfg.lr_d or 0.0025) * ratio,
+        self.opt_D = torch.optim.Adam(self._trainable_d(), lr=(cfg.lr_d or 0.0025) * ratio,
                                       betas=(0.0, 0.99**ratio), eps=1e-8)
         self.ada = AdaptiveP(p=cfg.augment_p, target=cfg.ada_target)
         self.data: torch.Tensor | None = None
 
     # -- setup -------------------------------------------------------------------------------------
+    def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+        """Generator and discriminator of this family (conditional families override)."""
+        return Generator(self.net_cfg), Discriminator(self.net_cfg)
+
     def _transfer_from(self, model_id: str) -> None:
         from ..library.registry import Library
 
         base = Library().load(model_id)
-        if base.cfg.to_dict() | {"extra": {}} != self.net_cfg.to_dict() | {"extra": {}}:
+        base = base["generator"] if isinstance(base, dict) else base
+        own = self.G.state_dict()
+        take = {k: v for k, v in base.state_dict().items() if k in own and own[k].shape == v.shape}
+        synth = [k for k in own if k.startswith("synthesis.")]
+        if not synth or any(k not in take for k in synth):
             raise ValueError(f"base model {model_id} has a different architecture; pick matching settings")
-        self.G.load_state_dict(base.state_dict())
+        # Same-family bases transfer whole; a conditional base (e.g. the age model) gives its synthesis
+        # network, and the mapping layers whose shapes match.
+        self.G.load_state_dict(take, strict=False)
+        log.info("transferred %d of %d generator tensors from %s", len(take), len(own), model_id)
+        self._transfer_d(Library().card(model_id))
+
+    def _transfer_d(self, card: Any) -> None:
+        """Start D from the base's saved discriminator when the card ships its training state (Freeze-D
+        keeps base features only if there are base features to keep); otherwise D starts fresh."""
+        from ..library.cards import CardError
+
+        try:
+            st = load_checkpoint(card.file_for("train-state"))
+            self.D.load_state_dict(st["D"])
+        except (CardError, OSError, KeyError, RuntimeError) as exc:
+            log.info("%s: discriminator starts fresh (%s)", card.id, exc)
+
+    def _trainable_d(self) -> list[torch.nn.Parameter]:
+        """Freeze-D (Mo et al. 2020): the first ``freeze_d`` blocks (fromrgb with the first) never update, so
+        a fine-tune on few images keeps the base discriminator's low-level features. Frozen weights stay out
+        of the optimiser (train_step toggles requires_grad, so that cannot be the switch)."""
+        n = self.cfg.freeze_d
+        if n <= 0:
+            return list(self.D.parameters())
+        frozen = {id(p) for p in self.D.fromrgb.parameters()}
+        for block in list(self.D.blocks)[:n]:
+            frozen |= {id(p) for p in block.parameters()}
+        return [p for p in self.D.parameters() if id(p) not in frozen]
 
     def load_data(self) -> None:
         arr, scan = load_folder(Path(self.cfg.data), self.cfg.resolution, self.cfg.channels)
         for path, reason in scan.skipped:
             log.warning("skipped %s: %s", path, reason)
-        self.data = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous()  # uint8 NCHW
+        self.data = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous().to(self.device)  # uint8 NCHW
         log.info("loaded %d images (%d skipped) from %s", len(arr), len(scan.skipped), self.cfg.data)
 
     # -- state ---------------------------------------------------------------------------------------
@@ -91,7 +126,7 @@ class StyleGenTrainer(Trainer):
     def _real_batch(self) -> torch.Tensor:
         assert self.data is not None
         idx = torch.randint(len(self.data), (self.cfg.batch,), generator=self.gen)
-        return from_uint8(self.data[idx].permute(0, 2, 3, 1).numpy()).to(self.device)
+        return self.data[idx.to(self.data.device)].float() / 127.5 - 1.0
 
     def _aug(self, x: torch.Tensor) -> torch.Tensor:
         return augment(x, self.ada.p, self.gen) if self.cfg.augment != "off" else x
@@ -115,7 +150,7 @@ class StyleGenTrainer(Trainer):
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
         with torch.no_grad():
-            w_mean = self.G.mapping(torch.randn(n, self.net_cfg.z_dim, generator=self.gen)).mean(0)
+            w_mean = self.G.mapping(torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)).mean(0)
             self.G.mapping.w_avg.lerp_(w_mean, 1 - 0.995)
         fake = self._fake(n)
         loss_g = F.softplus(-self.D(self._aug(fake), self.memory_format)).mean()

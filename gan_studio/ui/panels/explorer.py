@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import ImageView, LabeledSlider, Thumb
 
 GRID = 16
@@ -96,7 +98,9 @@ class ExplorerPanel(QWidget):
         self.favourites: list[Any] = []
         self._shown = {"main": 0, "grid": 0}
         self._num_ws = 0
+        self.projector = ImageProjector(worker, "project-explorer", self)  # "use my image"
         self._build()
+        self.setAcceptDrops(True)
         worker.finished.connect(self._on_result)
         worker.failed.connect(self._on_error)
         self._play = QTimer(self)
@@ -134,6 +138,12 @@ class ExplorerPanel(QWidget):
         form.addRow("Noise", self.noise_mode)
         form.addRow("Noise strength", self.noise_strength)
         form.addRow(self.fav_btn)
+        self.use_image_btn = QPushButton("Use my image…")
+        self.use_image_btn.setToolTip("Fit your own image to the model; it joins the favourites like a seed "
+                                      "(or drop an image here)")
+        self.project_bar = ProjectionBar(self.projector)
+        form.addRow(self.use_image_btn)
+        form.addRow(self.project_bar)
 
         walk = QGroupBox("Walk")
         self.add_path_btn = QPushButton("Add to walk")
@@ -209,6 +219,8 @@ class ExplorerPanel(QWidget):
         self.noise_mode.currentTextChanged.connect(lambda v: self.change(noise_mode=v))
         self.noise_strength.valueChanged.connect(lambda v: self.change(noise_strength=v, key="noise"))
         self.fav_btn.clicked.connect(self.add_favourite)
+        self.use_image_btn.clicked.connect(self.use_image_dialog)
+        self.projector.projected.connect(self._projected)
         self.add_path_btn.clicked.connect(self.add_to_path)
         self.clear_path_btn.clicked.connect(lambda: self.change(path=(), t=0.0, walking=False))
         self.t_slider.valueChanged.connect(lambda v: self.change(t=v, walking=True, key="t"))
@@ -364,6 +376,38 @@ class ExplorerPanel(QWidget):
             self.change(seed=src.seed, latent=None, walking=False)
         else:
             self.change(latent=src, walking=False)
+
+    # -- use my image: a projected latent becomes a favourite, mixable and walkable like a seed ----------------
+    def use_image_dialog(self) -> None:
+        path = ask_image(self)
+        if path is not None:
+            self.use_image(path)
+
+    def use_image(self, path: Path) -> int | None:
+        """Project ``path`` on the worker (progress + Cancel below the button); returns the task id."""
+        pixels, why = read_image(path)
+        if pixels is None or not self.model_id:
+            self.project_bar.label.setText(f"⚠ {why or 'Choose a model first.'}")
+            self.project_bar.label.setVisible(True)
+            return None
+        return self.projector.start(self.model_id, pixels, lambda s, img, steps, progress, abort: s.project(
+            img, steps=steps, progress_fn=progress, abort_fn=abort), name=Path(path).name)
+
+    def _projected(self, src: Any, info: dict) -> None:
+        self.change(latent=src, walking=False)
+        self.add_favourite()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if dropped_image(event) is not None:  # a PNG with a recipe is left to the window, which restores it
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        path = dropped_image(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.use_image(path)
 
     def add_to_path(self) -> None:
         self.change(path=self.state.path + (self.current_source(),))

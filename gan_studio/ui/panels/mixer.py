@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import ImageView, LabeledSlider
 
 
@@ -57,7 +59,10 @@ class MixerPanel(QWidget):
         self._shown = 0
         self._row_sources: list[Any] | None = None
         self._col_sources: list[Any] | None = None
+        self.projector = ImageProjector(worker, "project-mixer", self)  # "use my image"
+        self._project_rows = True
         self._build()
+        self.setAcceptDrops(True)
         worker.finished.connect(self._on_result)
         worker.failed.connect(self._on_error)
 
@@ -81,8 +86,17 @@ class MixerPanel(QWidget):
         c = QHBoxLayout()
         c.addWidget(self.cols_edit, 1)
         c.addWidget(self.cols_fav)
+        self.rows_img = QPushButton("As a row…")
+        self.cols_img = QPushButton("As a column…")
+        self.rows_img.setToolTip("Fit your own image to the model and add it as a row (or drop it on the panel)")
+        self.cols_img.setToolTip("Fit your own image to the model and add it as a column")
+        mine = QHBoxLayout()
+        mine.addWidget(self.rows_img)
+        mine.addWidget(self.cols_img)
+        self.project_bar = ProjectionBar(self.projector)
         form.addRow("Rows", r)
         form.addRow("Columns", c)
+        form.addRow("My image", mine)
         form.addRow("Truncation ψ", self.psi)
         form.addRow("Noise", self.noise_mode)
 
@@ -104,6 +118,7 @@ class MixerPanel(QWidget):
 
         side = QVBoxLayout()
         side.addLayout(form)
+        side.addWidget(self.project_bar)
         side.addWidget(self.preset_box)
         side.addWidget(self.status)
         side.addStretch(1)
@@ -119,6 +134,9 @@ class MixerPanel(QWidget):
         self.cols_edit.editingFinished.connect(self._sources_edited)
         self.rows_fav.clicked.connect(lambda: self._use_favourites(rows=True))
         self.cols_fav.clicked.connect(lambda: self._use_favourites(rows=False))
+        self.rows_img.clicked.connect(lambda: self.use_image_dialog(rows=True))
+        self.cols_img.clicked.connect(lambda: self.use_image_dialog(rows=False))
+        self.projector.projected.connect(self._projected)
         self.psi.valueChanged.connect(lambda _: self.refresh())
         self.noise_mode.currentTextChanged.connect(lambda _: self.refresh())
         self.preset_group.buttonClicked.connect(self._preset_clicked)
@@ -189,9 +207,52 @@ class MixerPanel(QWidget):
         self.refresh()
 
     def _sources_edited(self) -> None:
-        self._row_sources = None if not self.rows_edit.text().startswith(("seed", "latent")) else self._row_sources
-        self._col_sources = None if not self.cols_edit.text().startswith(("seed", "latent")) else self._col_sources
+        fixed = ("seed", "latent", "my image")  # texts written from sources, not typed seed lists
+        self._row_sources = None if not self.rows_edit.text().startswith(fixed) else self._row_sources
+        self._col_sources = None if not self.cols_edit.text().startswith(fixed) else self._col_sources
         self.refresh()
+
+    # -- use my image: the projected latent joins the rows or the columns ---------------------------------
+    def use_image_dialog(self, rows: bool = True) -> None:
+        path = ask_image(self)
+        if path is not None:
+            self.use_image(path, rows)
+
+    def use_image(self, path: Path, rows: bool = True) -> int | None:
+        """Project ``path`` on the worker (progress + Cancel); it becomes a row (or column) source."""
+        pixels, why = read_image(path)
+        if pixels is None or not self.model_id:
+            self.status.setText(f"⚠ {why or 'Choose a model first.'}")
+            return None
+        self._project_rows = rows
+        return self.projector.start(self.model_id, pixels, lambda s, img, steps, progress, abort: s.project(
+            img, steps=steps, progress_fn=progress, abort_fn=abort), name=Path(path).name)
+
+    def _projected(self, src: Any, info: dict) -> None:
+        rows = self._project_rows
+        edit, fixed = (self.rows_edit, self._row_sources) if rows else (self.cols_edit, self._col_sources)
+        try:
+            srcs = [*self._sources(edit, fixed), src][-16:]
+        except ValueError:
+            srcs = [src]
+        edit.setText(", ".join(s.describe() for s in srcs))
+        if rows:
+            self._row_sources = srcs
+        else:
+            self._col_sources = srcs
+        self.refresh()
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        if dropped_image(event) is not None:  # a PNG with a recipe is left to the window, which restores it
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        path = dropped_image(event)
+        if path is not None:
+            event.acceptProposedAction()
+            self.use_image(path, rows=True)
 
     def _sources(self, edit: QLineEdit, fixed: list[Any] | None) -> tuple[Any, ...]:
         from ...core.sessions.requests import Source

@@ -1,0 +1,77 @@
+"""Request types of the age and text sessions: frozen, hashable, torch-free (the GUI thread builds them)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ... import __version__
+from .requests import RECIPE_VERSION, Source
+
+AGE_LEVEL_NAMES = ("baby", "child", "adult", "old")
+
+
+@dataclass(frozen=True)
+class AgeRequest:
+    """One face at one age. ``age`` runs 0 (baby) … 1 (old); a projected ``source`` (a w) was fitted at
+    ``base_age`` and is moved along the model's age direction for that gender and skin tone."""
+
+    model_id: str
+    source: Source
+    age: float = 0.5
+    gender: str = "any"
+    skin_tone: int = 0
+    psi: float = 1.0
+    noise_mode: str = "const"
+    base_age: float = 2 / 3
+    kind: str = field(default="age", init=False)
+
+    def at(self, age: float) -> AgeRequest:
+        from dataclasses import replace
+
+        return replace(self, age=float(age))
+
+
+@dataclass(frozen=True)
+class TextRequest:
+    """Images for a prompt: one per seed; ``variation`` scales the conditioning-augmentation noise."""
+
+    model_id: str
+    prompt: str
+    seeds: tuple[int, ...] = (0,)
+    variation: float = 0.0
+    psi: float = 1.0
+    noise_mode: str = "const"
+    kind: str = field(default="text", init=False)
+
+
+def age_label_name(age: float) -> str:
+    """Nearest level name for a slider value (for labels and file names)."""
+    return AGE_LEVEL_NAMES[min(3, max(0, round(age * 3)))]
+
+
+def cond_recipe(req: AgeRequest | TextRequest, sha256: str) -> dict[str, Any]:
+    body = asdict(req)
+    if isinstance(req, AgeRequest):
+        body["source"] = req.source.to_json()
+    else:
+        body["seeds"] = list(req.seeds)
+    return {"app": "gan-studio", "app_version": __version__, "recipe_version": RECIPE_VERSION,
+            "model_sha256": sha256, **body}
+
+
+def cond_request_from_recipe(recipe: dict[str, Any]) -> AgeRequest | TextRequest:
+    try:
+        common = {"model_id": str(recipe["model_id"]), "psi": float(recipe.get("psi", 1.0)),
+                  "noise_mode": str(recipe.get("noise_mode", "const"))}
+        if recipe["kind"] == "age":
+            return AgeRequest(**common, source=Source.from_json(recipe["source"]), age=float(recipe["age"]),
+                              gender=str(recipe.get("gender", "any")), skin_tone=int(recipe.get("skin_tone", 0)),
+                              base_age=float(recipe.get("base_age", 2 / 3)))
+        if recipe["kind"] == "text":
+            return TextRequest(**common, prompt=str(recipe["prompt"]),
+                               seeds=tuple(int(s) for s in recipe["seeds"]),
+                               variation=float(recipe.get("variation", 0.0)))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"recipe is malformed: {exc}") from exc
+    raise ValueError(f"unknown recipe kind {recipe.get('kind')!r}")

@@ -1,0 +1,384 @@
+"""Conditional StyleGen training: the age family (Age-cGAN) and the text family (StackGAN-style).
+
+Both reuse StyleGen's loop (non-saturating loss, lazy R1, EMA, style mixing, DiffAugment + adaptive p) and
+add a condition: fakes get conditions drawn from the data's own distribution, the discriminator scores
+(image, condition) pairs, and a matching-aware term counts a real image with a mismatched condition as
+fake, so the generator cannot ignore the condition. The text family adds conditioning augmentation (KL)
+and Stage II, a refiner that takes Stage I's 64 px image and the sentence again to 128 px.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..data.images import load_folder
+from ..data.labels import AGE_C_DIM, age_condition, load_age_labels, load_captions
+from ..io.images import grid, save_png, to_uint8
+from ..nets.conditional import ConditionalDiscriminator, ConditionalGenerator, ConditionConfig, kl_loss
+from ..nets.stackgan import Refiner, RefinerConfig
+from ..nets.stylegen import StyleGenConfig, z_from_seed
+from .augment import augment
+from .config import TrainConfig
+from .loop import AbortFn, ProgressFn, RunResult, finished_run, train_run
+from .stylegen_trainer import StyleGenTrainer
+
+log = logging.getLogger("gan_studio.train")
+PREVIEW_AGES = (0.0, 1.0, 2.0, 3.0)
+PREVIEW_PROMPTS = ("red heart", "smiling cat", "a tree", "old man with white hair", "a car", "pizza",
+                   "a blue fish", "a flag")
+
+
+class ConditionalTrainer(StyleGenTrainer):
+    """StyleGen with a condition vector per image; subclasses say where conditions come from."""
+
+    mismatch_weight = 0.5
+    kl_weight = 0.0
+
+    def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
+        self.cond_cfg = self.condition_config(cfg)
+        self.conds: torch.Tensor | None = None  # [N, K, c_dim]: K phrasings per image (K = 1 for ages)
+        self.weights: torch.Tensor | None = None  # sampling weight per image (class balance)
+        super().__init__(cfg, device)
+
+    def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
+        raise NotImplementedError
+
+    def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+        return (ConditionalGenerator(self.net_cfg, self.cond_cfg),
+                ConditionalDiscriminator(self.net_cfg, self.cond_cfg))
+
+    def _transfer_from(self, model_id: str) -> None:
+        """Fine-tune from a library model: every weight whose name and shape match (synthesis at least)."""
+        from ..library.registry import Library
+
+        base = Library().load(model_id)
+        base = base["generator"] if isinstance(base, dict) else base
+        own = self.G.state_dict()
+        take = {k: v for k, v in base.state_dict().items() if k in own and own[k].shape == v.shape}
+        if not any(k.startswith("synthesis.") for k in take):
+            raise ValueError(f"base model {model_id} has a different architecture; pick matching settings")
+        self.G.load_state_dict(take, strict=False)
+        log.info("transferred %d tensors from %s", len(take), model_id)
+
+    # -- sampling -------------------------------------------------------------------------------------
+    def _indices(self, n: int) -> torch.Tensor:
+        assert self.weights is not None
+        return torch.multinomial(self.weights, n, replacement=True, generator=self.gen)
+
+    def _conds_of(self, idx: torch.Tensor) -> torch.Tensor:
+        assert self.conds is not None
+        k = torch.randint(self.conds.shape[1], (len(idx),), generator=self.gen)
+        return self.conds[idx, k].to(self.device)
+
+    def _real(self, idx: torch.Tensor) -> torch.Tensor:
+        assert self.data is not None
+        return self.data[idx.to(self.data.device)].float() / 127.5 - 1.0
+
+    def _ws_c(self, n: int, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        emb, mu, logvar = self.G.mapping.condition(c, torch.randn(n, self.cond_cfg.ca_dim, generator=self.gen
+                                                                  ).to(self.device)
+                                                   if self.cond_cfg.ca_dim else None)
+        z = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
+        ws = self.G.mapping(z, emb).unsqueeze(1).repeat(1, self.G.num_ws, 1)
+        if self.cfg.style_mixing > 0 and float(torch.rand([], generator=self.gen)) < self.cfg.style_mixing:
+            cutoff = int(torch.randint(1, self.G.num_ws, (), generator=self.gen))
+            z2 = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
+            ws[:, cutoff:] = self.G.mapping(z2, emb).unsqueeze(1)
+        kl = kl_loss(mu, logvar) if mu is not None and logvar is not None else torch.zeros([], device=self.device)
+        return ws, kl
+
+    # -- one step ------------------------------------------------------------------------------------
+    def train_step(self) -> dict[str, float]:
+        cfg = self.cfg
+        n = cfg.batch
+        mf = self.memory_format
+        self.G.requires_grad_(True)
+        self.D.requires_grad_(False)
+        c_fake = self._conds_of(self._indices(n))
+        with torch.no_grad():
+            emb, _, _ = self.G.mapping.condition(c_fake, torch.zeros(n, self.cond_cfg.ca_dim, device=self.device)
+                                                 if self.cond_cfg.ca_dim else None)
+            w = self.G.mapping(torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device), emb)
+            self.G.mapping.w_avg.lerp_(w.mean(0), 1 - 0.995)
+        ws, kl = self._ws_c(n, c_fake)
+        fake = self.G.synthesize(ws, "random", memory_format=mf)
+        loss_g = F.softplus(-self.D(self._aug(fake), c_fake, mf)).mean() + self.kl_weight * kl
+        self.opt_G.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_G.step()
+        stage1 = fake.detach()
+
+        self.G.requires_grad_(False)
+        self.D.requires_grad_(True)
+        idx = self._indices(n)
+        real, c_real = self._real(idx), self._conds_of(idx)
+        c_wrong = self._conds_of(self._indices(n))
+        d_fake = self.D(self._aug(stage1), c_fake, mf)
+        real_aug = self._aug(real)
+        do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_interval == 0
+        real_aug.requires_grad_(do_r1)
+        d_real = self.D(real_aug, c_real, mf)
+        d_wrong = self.D(real_aug.detach(), c_wrong, mf)
+        self.ada.observe(d_real)
+        loss_d = (F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
+                  + self.mismatch_weight * F.softplus(d_wrong).mean())
+        r1 = torch.zeros([], device=self.device)
+        if do_r1:
+            (grad,) = torch.autograd.grad(d_real.sum(), real_aug, create_graph=True)
+            r1 = grad.square().sum(dim=(1, 2, 3)).mean()
+            loss_d = loss_d + r1 * (cfg.r1_gamma / 2) * cfg.r1_interval
+        self.opt_D.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_D.step()
+        stats = {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "r1": r1.item(),
+                 "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item(),
+                 "d_wrong": d_wrong.mean().item(), "kl": float(kl.detach())}
+        stats.update(self.extra_step(stage1, c_fake, idx, c_wrong, do_r1))
+        self._update_ema()
+        self.step += 1
+        if cfg.augment == "ada" and self.step % cfg.ada_interval == 0:
+            self.ada.update(cfg.ada_interval * n)
+        return stats
+
+    def extra_step(self, stage1: torch.Tensor, c_fake: torch.Tensor, idx: torch.Tensor,
+                   c_wrong: torch.Tensor, do_r1: bool) -> dict[str, float]:
+        """Hook for Stage II (text family)."""
+        return {}
+
+    def family_state(self) -> dict[str, Any]:
+        return {**super().family_state(), "cond": json.dumps(self.cond_cfg.to_dict())}
+
+
+# -- age family ----------------------------------------------------------------------------------------
+class AgeTrainer(ConditionalTrainer):
+    """Age-cGAN: condition = age (interpolated one-hot over 4 levels) ‖ gender ‖ skin tone."""
+
+    def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
+        return ConditionConfig(c_dim=AGE_C_DIM, embed_dim=cfg.arch.get("embed_dim", 256))
+
+    def load_data(self) -> None:
+        labelled = load_age_labels(Path(self.cfg.data))
+        if not labelled:
+            raise ValueError(f"no age-labelled images in {self.cfg.data} (use subfolders baby/child/adult/old, "
+                             "ages.csv, or file names starting with an age such as 23_name.png)")
+        arr, scan = load_folder(Path(self.cfg.data), self.cfg.resolution, self.cfg.channels,
+                                files=[p for p, _ in labelled])
+        ok = {str(p) for p, _ in labelled} - {str(p) for p, _ in scan.skipped}
+        labels = [lab for p, lab in labelled if str(p) in ok]
+        self.data = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous().to(self.device)
+        self.conds = torch.tensor([age_condition(lab) for lab in labels], dtype=torch.float32)[:, None]
+        levels = np.array([round(lab.level) for lab in labels])
+        counts = np.bincount(levels, minlength=4).astype(np.float64)
+        self.weights = torch.from_numpy(1.0 / counts[levels])  # each age level equally often
+        log.info("loaded %d age-labelled images (per level %s)", len(labels), counts.astype(int).tolist())
+
+    @torch.no_grad()
+    def preview(self) -> Path:
+        """Rows: four identities (seed, gender, tone); columns: baby → old."""
+        from ..data.labels import AgeLabel
+
+        rows = [(0, "male", 0), (1, "female", 2), (2, "any", 4), (3, "male", 5)]
+        z, c = [], []
+        for seed, gender, tone in rows:
+            for age in PREVIEW_AGES:
+                z.append(z_from_seed(seed, self.net_cfg.z_dim))
+                c.append(age_condition(AgeLabel(age, gender, tone)))
+        z_t = torch.cat(z).to(self.device)
+        c_t = torch.tensor(c, dtype=torch.float32, device=self.device)
+        img = self.G_ema.synthesize(self.G_ema.map_c(z_t, c_t), "const")
+        path = self.run_dir / "previews" / f"step-{self.step:06d}.png"
+        save_png(grid(to_uint8(img), cols=len(PREVIEW_AGES)), path)
+        return path
+
+
+# -- text family ---------------------------------------------------------------------------------------
+def caption_embeddings(captions: list[list[str]], cache: Path | None = None) -> torch.Tensor:
+    """[N, K, 384] sentence embeddings (K phrasings, repeated to fill); cached in ``cache`` by text."""
+    from safetensors.torch import load_file, save_file
+
+    flat = sorted({c for caps in captions for c in caps})
+    table: dict[str, torch.Tensor] = {}
+    if cache is not None and cache.is_file():
+        st = load_file(str(cache))
+        names = json.loads(cache.with_suffix(".json").read_text(encoding="utf-8"))
+        table = {t: st["emb"][i].float() for i, t in enumerate(names)}
+    missing = [c for c in flat if c not in table]
+    if missing:
+        from ..text.encoder import shared_encoder
+
+        for t, e in zip(missing, shared_encoder().encode(missing), strict=True):
+            table[t] = e
+        if cache is not None:
+            from ..io.atomic import atomic_save, atomic_write_text
+
+            names = sorted(table)
+            emb = torch.stack([table[t] for t in names]).half()
+            atomic_save(cache, lambda tmp: save_file({"emb": emb}, str(tmp)))
+            atomic_write_text(cache.with_suffix(".json"), json.dumps(names))
+    k = max(len(caps) for caps in captions)
+    return torch.stack([torch.stack([table[caps[i % len(caps)]] for i in range(k)]) for caps in captions])
+
+
+class TextTrainer(ConditionalTrainer):
+    """StackGAN-style: CA(sentence) → Stage I (64 px StyleGen) → Stage II refiner (128 px)."""
+
+    # StackGAN uses 2.0 with its char-CNN-RNN codes; with MiniLM codes and a projection D that weight let
+    # the KL term win before D learned to match (our first GPU run: μ → 0, every prompt the same image).
+    kl_weight = 0.02
+
+    def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
+        super().__init__(cfg, device)
+        ref = cfg.arch.get("refiner", {})
+        self.ref_cfg = RefinerConfig(img_channels=cfg.channels, **ref)
+        self.R = Refiner(self.ref_cfg).to(self.device)
+        d2_cfg = StyleGenConfig.from_dict({**self.net_cfg.to_dict(), "resolution": self.net_cfg.resolution * 2})
+        self.D2 = ConditionalDiscriminator(d2_cfg, self.cond_cfg).to(self.device)
+        self.R_ema = copy.deepcopy(self.R).eval().requires_grad_(False)
+        ratio = cfg.r1_interval / (cfg.r1_interval + 1)
+        # The refiner has plain (not equalized-lr) convs: StyleGen's 0.0025 made it diverge; 0.1× is stable.
+        self.opt_R = torch.optim.Adam(self.R.parameters(), lr=0.1 * (cfg.lr_g or 0.0025), betas=(0.0, 0.99),
+                                      eps=1e-8)
+        self.opt_D2 = torch.optim.Adam(self.D2.parameters(), lr=(cfg.lr_d or 0.0025) * ratio,
+                                       betas=(0.0, 0.99**ratio), eps=1e-8)
+        self.data_hi: torch.Tensor | None = None
+        self.preview_c = torch.zeros(len(PREVIEW_PROMPTS), 384)
+
+    def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
+        return ConditionConfig(c_dim=384, embed_dim=cfg.arch.get("embed_dim", 256),
+                               ca_dim=cfg.arch.get("ca_dim", 128))
+
+    def load_data(self) -> None:
+        pairs = load_captions(Path(self.cfg.data))
+        if not pairs:
+            raise ValueError(f"no captioned images in {self.cfg.data} (put a .txt beside each image or a "
+                             "captions.csv with file,caption rows)")
+        hi = self.net_cfg.resolution * 2
+        arr, scan = load_folder(Path(self.cfg.data), hi, self.cfg.channels, files=[p for p, _ in pairs])
+        bad = {str(p) for p, _ in scan.skipped}
+        captions = [caps for p, caps in pairs if str(p) not in bad]
+        self.data_hi = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous().to(self.device)
+        lo = F.avg_pool2d(self.data_hi.float(), 2).round().clamp(0, 255).to(torch.uint8)
+        self.data = lo
+        self.conds = caption_embeddings(captions, self.run_dir / "text-embeddings.safetensors")
+        self.weights = torch.ones(len(captions), dtype=torch.float64)
+        # Fixed preview prompts go through the same cache, so previews work where no encoder is installed.
+        cache = self.run_dir / "text-embeddings.safetensors"
+        self.preview_c = caption_embeddings([[p] for p in PREVIEW_PROMPTS], cache)[:, 0]
+        log.info("loaded %d captioned images, %d phrasings each", len(captions), self.conds.shape[1])
+
+    def extra_step(self, stage1: torch.Tensor, c_fake: torch.Tensor, idx: torch.Tensor,
+                   c_wrong: torch.Tensor, do_r1: bool) -> dict[str, float]:
+        """Stage II on Stage I's (detached) output: its own matching-aware D at 128 px."""
+        assert self.data_hi is not None
+        cfg, mf = self.cfg, self.memory_format
+        aug = (lambda x: augment(x, self.ada.p, self.gen)) if cfg.augment != "off" else (lambda x: x)
+        self.R.requires_grad_(True)
+        self.D2.requires_grad_(False)
+        fake_hi = self.R(stage1, c_fake)
+        loss_r = F.softplus(-self.D2(aug(fake_hi), c_fake, mf)).mean()
+        # Stay faithful to Stage I's layout: low-pass of the refined image ≈ the Stage I image.
+        loss_r = loss_r + 10.0 * (F.avg_pool2d(fake_hi, 2) - stage1).abs().mean()
+        self.opt_R.zero_grad(set_to_none=True)
+        loss_r.backward()
+        self.opt_R.step()
+        self.R.requires_grad_(False)
+        self.D2.requires_grad_(True)
+        real_hi = self.data_hi[idx.to(self.data_hi.device)].float() / 127.5 - 1.0
+        c_real = self.conds[idx, 0].to(self.device) if self.conds is not None else c_fake
+        d_fake = self.D2(aug(fake_hi.detach()), c_fake, mf)
+        real_aug = aug(real_hi)
+        real_aug.requires_grad_(do_r1)
+        d_real = self.D2(real_aug, c_real, mf)
+        d_wrong = self.D2(real_aug.detach(), c_wrong, mf)
+        loss_d2 = (F.softplus(d_fake).mean() + F.softplus(-d_real).mean()
+                   + self.mismatch_weight * F.softplus(d_wrong).mean())
+        if do_r1:
+            (grad,) = torch.autograd.grad(d_real.sum(), real_aug, create_graph=True)
+            loss_d2 = loss_d2 + grad.square().sum(dim=(1, 2, 3)).mean() * (cfg.r1_gamma / 2) * cfg.r1_interval
+        self.opt_D2.zero_grad(set_to_none=True)
+        loss_d2.backward()
+        self.opt_D2.step()
+        with torch.no_grad():
+            beta = 0.5 ** (cfg.batch / max(cfg.ema_kimg * 1000, 1e-8))
+            for p_ema, p in zip(self.R_ema.parameters(), self.R.parameters(), strict=True):
+                p_ema.lerp_(p, 1 - beta)
+        return {"loss_r": loss_r.item(), "loss_d2": loss_d2.item()}
+
+    def family_state(self) -> dict[str, Any]:
+        return {**super().family_state(), "R": self.R.state_dict(), "R_ema": self.R_ema.state_dict(),
+                "D2": self.D2.state_dict(), "opt_R": self.opt_R.state_dict(), "opt_D2": self.opt_D2.state_dict(),
+                "refiner": json.dumps(self.ref_cfg.to_dict())}
+
+    def load_family_state(self, st: dict[str, Any]) -> None:
+        super().load_family_state(st)
+        self.R.load_state_dict(st["R"])
+        self.R_ema.load_state_dict(st["R_ema"])
+        self.D2.load_state_dict(st["D2"])
+        self.opt_R.load_state_dict(st["opt_R"])
+        self.opt_D2.load_state_dict(st["opt_D2"])
+
+    @torch.no_grad()
+    def preview(self) -> Path:
+        """Rows: fixed prompts; columns: four seeds at 128 px."""
+        c = self.preview_c.to(self.device).repeat_interleave(4, 0)
+        z = torch.cat([z_from_seed(s, self.net_cfg.z_dim) for s in range(4)] * len(PREVIEW_PROMPTS)).to(self.device)
+        eps = torch.zeros(len(z), self.cond_cfg.ca_dim, device=self.device)
+        lo = self.G_ema.synthesize(self.G_ema.map_c(z, c, eps=eps), "const")
+        hi = self.R_ema(lo, c)
+        path = self.run_dir / "previews" / f"step-{self.step:06d}.png"
+        save_png(grid(to_uint8(hi), cols=4), path)
+        return path
+
+
+def train_age(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | None = None,
+              abort_fn: AbortFn | None = None, device: torch.device | None = None) -> RunResult:
+    return train_run(AgeTrainer, cfg, resume, progress_fn, abort_fn, device)
+
+
+def train_text(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | None = None,
+               abort_fn: AbortFn | None = None, device: torch.device | None = None) -> RunResult:
+    return train_run(TextTrainer, cfg, resume, progress_fn, abort_fn, device)
+
+
+def _export(run_dir: Path, folder: Path, model_id: str, name: str, family: str, tasks: list[str],
+            **card_fields: Any) -> Any:
+    from ..library.cards import ModelCard
+    from ..library.families import write_model
+
+    card_fields.pop("with_train_state", None)
+    st, cfg, training = finished_run(run_dir, card_fields)
+    arch = StyleGenConfig.from_dict(json.loads(st["arch"]))
+    cond = ConditionConfig.from_dict(json.loads(st["cond"]))
+    G = ConditionalGenerator(arch, cond)
+    G.load_state_dict(st["G_ema"])
+    modules: dict[str, Any] = {"generator": G}
+    architecture = {**arch.to_dict(), "condition": cond.to_dict()}
+    resolution = arch.resolution
+    if "R_ema" in st:
+        ref = RefinerConfig.from_dict(json.loads(st["refiner"]))
+        R = Refiner(ref)
+        R.load_state_dict(st["R_ema"])
+        modules["refiner"] = R
+        architecture["refiner"] = ref.to_dict()
+        resolution *= 2
+    training["augment_p"] = st["ada"]["p"]
+    card = ModelCard(id=model_id, name=name, family=family, tasks=tasks, resolution=resolution,
+                     channels=arch.img_channels, architecture=architecture, files=[], training=training,
+                     **card_fields)
+    return write_model(Path(folder), card, modules)
+
+
+def export_age(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
+    return _export(run_dir, folder, model_id, name, "age", ["age"], **card_fields)
+
+
+def export_text(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
+    return _export(run_dir, folder, model_id, name, "text", ["text"], **card_fields)

@@ -1,0 +1,613 @@
+"""Age panel: pick a face (a seed, a favourite, or your own image fitted to the model), then drag it from
+baby to old with a slider; a strip shows the same face at N ages; export the face, the strip, a GIF or MP4.
+
+The face is a ``Source`` plus the age it was fitted at (``base_age``, only for projected images): the age
+model keeps a seed's z while the condition moves, and moves a projected w along its age direction
+(``AgeSession``). Rendering runs on the inference worker: the slider is throttled at the source and only
+the newest request of each view runs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
+from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo
+
+MAX_SEED = 2**31 - 1
+THROTTLE_MS = 50  # live preview while the slider moves: at most one request per this many ms
+VIDEO_FRAMES = 48  # GIF / MP4: ages 0 → 1 in this many frames
+VIDEO_FPS = 24
+LEVELS = (("baby", 0.0), ("child", 1 / 3), ("adult", 2 / 3), ("old", 1.0))
+GENDERS = (("Any", "any"), ("Male", "male"), ("Female", "female"))
+SKIN_TONES = ("Default (yellow)", "Light", "Medium-light", "Medium", "Medium-dark", "Dark")
+EXPORT_SIZES = ("native", "256", "512", "1024")
+STRIP_FILTERS = "PNG strip (*.png);;Animated GIF (*.gif);;MP4 video (*.mp4)"
+NO_MODEL = ("No age model in your library yet.\nTrain one with\n"
+            "gan-studio train --family age --data FOLDER …\nor use the bundled age-faces-64.")
+
+
+@dataclass(frozen=True)
+class Face:
+    """Who is aged: a seed or a projected latent, and the age a projected image was fitted at."""
+
+    source: Any  # core.sessions.requests.Source
+    base_age: float = 2 / 3
+
+    def describe(self) -> str:
+        return self.source.describe()
+
+
+def _seed_face(seed: int) -> Face:
+    from ...core.sessions.requests import Source
+
+    return Face(Source.from_seed(seed))
+
+
+class AgePanel(QWidget):
+    """Face controls on the left; the face, its age slider and a strip of ages on the right."""
+
+    frameTime = Signal(float)  # noqa: N815 (Qt naming)
+    error = Signal(str)
+    status = Signal(str)
+
+    def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.model_id: str | None = None
+        self.face = _seed_face(0)
+        self.favourites: list[Face] = []
+        self.last_task = 0  # id of the newest main render, so callers can wait for it
+        self.last_strip_task = 0
+        self._shown = 0
+        self._shown_strip = 0
+        self._dirty = False  # a model was chosen while asleep: start it on wake()
+        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
+        self._strip_dirty = False  # ψ moved: the strip follows with the next throttled refresh
+        self._strip_images: list[QImage] = []
+        self._projecting_base = 2 / 3
+        self.projector = ImageProjector(worker, "project-age", self)
+        self._build()
+        self.setAcceptDrops(True)
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(THROTTLE_MS)
+        self._throttle.timeout.connect(self.refresh)
+        worker.finished.connect(self._on_result)
+        worker.failed.connect(self._on_error)
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("Age model (Age-cGAN)")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(14)
+        self.model_combo.setPlaceholderText("(no age model)")
+        self.seed_box = QSpinBox()
+        self.seed_box.setRange(0, MAX_SEED)
+        self.seed_box.setKeyboardTracking(False)
+        self.seed_box.setToolTip("Face seed: each seed is a different person")
+        self.random_btn = QToolButton()
+        self.random_btn.setText("🎲 Random")
+        self.random_btn.setToolTip("A random face")
+        self.gender_combo = QComboBox()
+        for text, key in GENDERS:
+            self.gender_combo.addItem(text, key)
+        self.tone_combo = QComboBox()
+        for i, text in enumerate(SKIN_TONES):
+            self.tone_combo.addItem(text, i)
+        self.psi = LabeledSlider(0.0, 1.0, 1.0)
+        self.psi.setToolTip("Truncation ψ: lower gives more typical faces, 1 the full variety")
+
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_box, 1)
+        seed_row.addWidget(self.random_btn)
+        form = QFormLayout()
+        form.addRow("Model", self.model_combo)
+        form.addRow("Face seed", seed_row)
+        form.addRow("Gender", self.gender_combo)
+        form.addRow("Skin tone", self.tone_combo)
+        form.addRow("Truncation ψ", self.psi)
+
+        mine = QGroupBox("My image")
+        self.base_combo = QComboBox()
+        for name, value in LEVELS:
+            self.base_combo.addItem(name.capitalize(), value)
+        self.base_combo.setCurrentIndex(2)
+        self.base_combo.setToolTip("The age of the face in your image: the slider moves it from there")
+        self.use_btn = QPushButton("Use my image…")
+        self.use_btn.setToolTip("Fit your own face image to the model and age it (or drop an image here)")
+        self.project_bar = ProjectionBar(self.projector)
+        ml = QVBoxLayout(mine)
+        mf = QFormLayout()
+        mf.addRow("It shows", self.base_combo)
+        ml.addLayout(mf)
+        ml.addWidget(self.use_btn)
+        ml.addWidget(self.project_bar)
+
+        export = QGroupBox("Export")
+        self.size_combo = QComboBox()
+        self.size_combo.addItems(EXPORT_SIZES)
+        self.size_combo.setToolTip("Pixels per face in the exported file")
+        self.export_btn = QPushButton("Export image…")
+        self.export_btn.setToolTip("Save this face at this age as PNG with its recipe (Ctrl+E)")
+        self.export_strip_btn = QPushButton("Export strip…")
+        self.export_strip_btn.setToolTip("The strip as one PNG, or baby → old as a GIF or MP4 (Ctrl+Shift+E)")
+        el = QFormLayout(export)
+        el.addRow("Size", self.size_combo)
+        row = QHBoxLayout()
+        row.addWidget(self.export_btn)
+        row.addWidget(self.export_strip_btn)
+        el.addRow(row)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(mine)
+        side.addWidget(export)
+        side.addWidget(self.info)
+        side.addStretch(1)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        side_w.setMaximumWidth(320)
+
+        self.view = ImageView(192)
+        self.view.setObjectName("ageView")
+        self.caption = QLabel("")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.age = LabeledSlider(0.0, 1.0, 0.5, step=0.01)
+        self.age.setToolTip("Age: youngest (baby) at the left, oldest at the right ([ younger, ] older)")
+        self.age.label.hide()  # the level label below says it in words
+        self.level_label = QLabel("")
+        self.level_label.setMinimumWidth(96)
+        self.level_label.setStyleSheet("font-weight: bold")
+        age_row = QHBoxLayout()
+        age_row.addWidget(QLabel("Youngest"))
+        age_row.addWidget(self.age, 1)
+        age_row.addWidget(QLabel("Oldest"))
+        age_row.addSpacing(12)
+        age_row.addWidget(self.level_label)
+
+        strip_box = QGroupBox("Ages")
+        self.n_spin = QSpinBox()
+        self.n_spin.setRange(2, 12)
+        self.n_spin.setValue(6)
+        self.n_spin.setToolTip("How many ages the strip shows, from baby to old")
+        self.strip_row = QHBoxLayout()
+        self.strip_row.addStretch(1)
+        self.strip_thumbs: list[Thumb] = []
+        strip_w = QWidget()
+        strip_w.setLayout(self.strip_row)
+        strip_scroll = QScrollArea()
+        strip_scroll.setWidget(strip_w)
+        strip_scroll.setWidgetResizable(True)
+        strip_scroll.setFixedHeight(112)
+        sl = QHBoxLayout(strip_box)
+        n_col = QVBoxLayout()
+        n_col.addWidget(QLabel("Faces"))
+        n_col.addWidget(self.n_spin)
+        n_col.addStretch(1)
+        sl.addLayout(n_col)
+        sl.addWidget(strip_scroll, 1)
+
+        fav_box = QGroupBox("Favourites")
+        self.fav_btn = QPushButton("★ Add face")
+        self.fav_btn.setToolTip("Keep this face to come back to it (click a favourite to pick it)")
+        self.fav_strip = QHBoxLayout()
+        self.fav_strip.addStretch(1)
+        fav_w = QWidget()
+        fav_w.setLayout(self.fav_strip)
+        fav_scroll = QScrollArea()
+        fav_scroll.setWidget(fav_w)
+        fav_scroll.setWidgetResizable(True)
+        fav_scroll.setFixedHeight(104)
+        fl = QHBoxLayout(fav_box)
+        fl.addWidget(self.fav_btn, 0, Qt.AlignmentFlag.AlignTop)
+        fl.addWidget(fav_scroll, 1)
+
+        centre = QVBoxLayout()
+        centre.addWidget(self.view, 1)
+        centre.addWidget(self.caption)
+        centre.addLayout(age_row)
+        centre.addWidget(strip_box)
+        centre.addWidget(fav_box)
+        lay = QHBoxLayout(self)
+        lay.addWidget(side_w)
+        lay.addLayout(centre, 1)
+
+        self.model_combo.currentIndexChanged.connect(self._picked)
+        self.seed_box.valueChanged.connect(lambda v: self.set_face(_seed_face(v)))
+        self.random_btn.clicked.connect(self.random_face)
+        self.gender_combo.currentIndexChanged.connect(lambda _: self.refresh_all())
+        self.tone_combo.currentIndexChanged.connect(lambda _: self.refresh_all())
+        self.psi.valueChanged.connect(lambda _: self._throttled(strip=True))
+        self.age.valueChanged.connect(self._age_moved)
+        self.age.slider.sliderReleased.connect(self.refresh)
+        self.n_spin.valueChanged.connect(lambda _: self.refresh_strip())
+        self.use_btn.clicked.connect(self.use_image_dialog)
+        self.fav_btn.clicked.connect(self.add_favourite)
+        self.export_btn.clicked.connect(self.export_dialog)
+        self.export_strip_btn.clicked.connect(self.export_strip_dialog)
+        self.projector.projected.connect(self._projected)
+        self.projector.busyChanged.connect(lambda busy: self.use_btn.setEnabled(not busy and bool(self.model_id)))
+        for key, slot in (("[", lambda: self.age.set_value(max(0.0, self.age.value() - 0.05))),
+                          ("]", lambda: self.age.set_value(min(1.0, self.age.value() + 0.05)))):
+            sc = QShortcut(QKeySequence(key), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # never clashes with other panels
+            sc.activated.connect(slot)
+        self._set_level_label()
+        self._set_model_controls(False)
+
+    def _set_model_controls(self, on: bool) -> None:
+        for w in (self.seed_box, self.random_btn, self.gender_combo, self.tone_combo, self.psi, self.age,
+                  self.n_spin, self.use_btn, self.fav_btn, self.export_btn, self.export_strip_btn):
+            w.setEnabled(on)
+
+    # -- models -------------------------------------------------------------------------------------------
+    def set_cards(self, cards: list[Any]) -> None:
+        """Offer the library's age models; without one, say how to get one."""
+        if fill_model_combo(self.model_combo, cards, "age"):
+            self._picked(self.model_combo.currentIndex())
+            return
+        self.model_id = None
+        self._set_model_controls(False)
+        self.view.set_image(None)
+        self.view.set_message(NO_MODEL)
+
+    def _picked(self, idx: int) -> None:
+        model_id = self.model_combo.itemData(idx)
+        if model_id:
+            self.set_model(model_id)
+
+    def set_model(self, model_id: str) -> None:
+        if model_id != self.model_id:
+            # a projected latent belongs to the model it was fitted to; seeds work in any age model
+            self.favourites = [f for f in self.favourites if f.source.seed is not None]
+            self._rebuild_favourites()
+            if self.face.source.seed is None:
+                self.face = _seed_face(self.seed_box.value())
+        self.model_id = model_id
+        idx = self.model_combo.findData(model_id)
+        if idx >= 0 and idx != self.model_combo.currentIndex():
+            self.model_combo.blockSignals(True)
+            self.model_combo.setCurrentIndex(idx)
+            self.model_combo.blockSignals(False)
+        self._set_model_controls(True)
+        if self.asleep:
+            self._dirty = True  # loading a model costs seconds: wait until the panel is opened
+            return
+        self._start()
+
+    def _start(self) -> None:
+        self._dirty = False
+        if self.model_id:
+            self.view.set_message("Loading the model…")
+            self.refresh_all()
+
+    def wake(self) -> None:
+        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
+        self.asleep = False
+        if self._dirty:
+            self._start()
+
+    # -- the face -----------------------------------------------------------------------------------------
+    def set_face(self, face: Face, force: bool = False) -> None:
+        if face == self.face and not force:
+            return
+        self.face = face
+        if face.source.seed is not None and face.source.seed != self.seed_box.value():
+            self.seed_box.blockSignals(True)
+            self.seed_box.setValue(face.source.seed)
+            self.seed_box.blockSignals(False)
+        self.refresh_all()
+
+    def random_face(self) -> None:
+        self.seed_box.setValue(random.randrange(MAX_SEED))
+
+    def gender(self) -> str:
+        return str(self.gender_combo.currentData())
+
+    def skin_tone(self) -> int:
+        return int(self.tone_combo.currentData())
+
+    def current_request(self, age: float | None = None) -> Any:
+        from ...core.sessions.cond_requests import AgeRequest
+
+        return AgeRequest(self.model_id or "", self.face.source, age=self.age.value() if age is None else age,
+                          gender=self.gender(), skin_tone=self.skin_tone(), psi=self.psi.value(),
+                          base_age=self.face.base_age)
+
+    def ages(self) -> list[float]:
+        n = self.n_spin.value()
+        return [round(i / (n - 1), 4) for i in range(n)]
+
+    def apply_request(self, req: Any) -> None:
+        """Restore the face, age and conditions of an exported image (its recipe)."""
+        if self.model_combo.findData(req.model_id) < 0:
+            raise ValueError(f"This image was made with age model {req.model_id!r}, which is not in your library.")
+        for combo, value in ((self.gender_combo, req.gender), (self.tone_combo, req.skin_tone)):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(0, combo.findData(value)))
+            combo.blockSignals(False)
+        self.psi.set_value(req.psi, emit=False)
+        self.age.set_value(req.age, emit=False)
+        self._set_level_label()
+        self.set_model(req.model_id)
+        self.set_face(Face(req.source, req.base_age), force=True)
+
+    # -- rendering -----------------------------------------------------------------------------------------
+    def _set_level_label(self) -> None:
+        from ...core.sessions.cond_requests import age_label_name
+
+        value = self.age.value()
+        self.level_label.setText(f"{age_label_name(value).capitalize()} · {value:.2f}")
+
+    def _age_moved(self, _: float) -> None:
+        self._set_level_label()
+        self._throttled()
+
+    def _throttled(self, strip: bool = False) -> None:
+        if strip:
+            self._strip_dirty = True
+        if not self._throttle.isActive():
+            self._throttle.start()
+
+    def refresh_all(self) -> None:
+        self.refresh()
+        self.refresh_strip()
+
+    def refresh(self) -> None:
+        """Render the face at the slider's age (the worker keeps only the newest request)."""
+        self._throttle.stop()
+        if self._strip_dirty:
+            self._strip_dirty = False
+            self.refresh_strip()
+        if not self.model_id or self._dirty:
+            return
+        req = self.current_request()
+        self.last_task = self.worker.submit("age", self.model_id, lambda s: s.render(req))
+        self.caption.setText(f"{self.face.describe()} · age {req.age:.2f}")
+        self._check_strip_thumb(req.age)
+
+    def refresh_strip(self) -> None:
+        """The same face at N ages from baby to old, in one request."""
+        if not self.model_id or self._dirty:
+            return
+        req, ages = self.current_request(), self.ages()
+        while len(self.strip_thumbs) > len(ages):
+            self.strip_thumbs.pop().deleteLater()
+        while len(self.strip_thumbs) < len(ages):
+            th = Thumb(0.0, side=64)
+            th.clicked.connect(lambda _=False, t=th: self.age.set_value(float(t.payload)))
+            self.strip_row.insertWidget(len(self.strip_thumbs), th)
+            self.strip_thumbs.append(th)
+        from ...core.sessions.cond_requests import age_label_name
+
+        for th, a in zip(self.strip_thumbs, ages, strict=True):
+            th.payload = a
+            th.setText(f"{age_label_name(a)} {a:.2f}")
+            th.setToolTip(f"Show age {a:.2f}")
+        self._check_strip_thumb(self.age.value())
+        self.last_strip_task = self.worker.submit("age-strip", self.model_id, lambda s: s.strip(req, ages))
+
+    def _check_strip_thumb(self, age: float) -> None:
+        if not self.strip_thumbs:
+            return
+        nearest = min(self.strip_thumbs, key=lambda t: abs(float(t.payload) - age))
+        for th in self.strip_thumbs:
+            th.setChecked(th is nearest)
+
+    def shown_image(self) -> QImage | None:
+        return self.view.image()
+
+    def strip_images(self) -> list[QImage]:
+        return list(self._strip_images)
+
+    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        if key == "age" and task_id > self._shown:
+            self._shown = task_id
+            self.view.set_image(result)
+            self.frameTime.emit(ms)
+        elif key == "age-strip" and task_id > self._shown_strip:
+            self._shown_strip = task_id
+            self._strip_images = list(result)
+            for th, img in zip(self.strip_thumbs, result, strict=False):
+                th.set_image(img)
+        elif key.startswith("age-fav-"):
+            idx = int(key.rsplit("-", 1)[1])
+            if idx < self.fav_strip.count() - 1:
+                self.fav_strip.itemAt(idx).widget().set_image(result)
+        elif key == "age-export":
+            self.status.emit(f"Exported {result}")
+            self.info.setText(f"Exported {Path(result).name}")
+
+    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
+        if key in ("age", "age-strip"):
+            self.view.set_message(f"Could not render: {message}")
+        elif key == "age-export" or key.startswith("age-fav-"):
+            self.info.setText(f"⚠ {message}")
+        else:
+            return
+        self.error.emit(message)
+
+    # -- favourites -------------------------------------------------------------------------------------
+    def add_favourite(self) -> None:
+        if self.face in self.favourites or not self.model_id:
+            return
+        self.favourites.append(self.face)
+        self._add_thumb(len(self.favourites) - 1, self.face)
+
+    def _add_thumb(self, idx: int, face: Face) -> None:
+        th = Thumb(face, side=64)
+        th.setText(face.describe())
+        th.setCheckable(False)
+        th.setToolTip("Click to age this face")
+        th.clicked.connect(lambda _=False, f=face: self.set_face(f))
+        self.fav_strip.insertWidget(idx, th)
+        if self.model_id:
+            req = self.current_request()
+            from dataclasses import replace
+
+            req = replace(req, source=face.source, base_age=face.base_age)
+            self.worker.submit(f"age-fav-{idx}", self.model_id, lambda s: s.render(req))
+
+    def _rebuild_favourites(self) -> None:
+        while self.fav_strip.count() > 1:
+            self.fav_strip.takeAt(0).widget().deleteLater()
+        for i, face in enumerate(self.favourites):
+            self._add_thumb(i, face)
+
+    # -- use my image -----------------------------------------------------------------------------------------
+    def use_image_dialog(self) -> None:
+        path = ask_image(self, "Use my image: a face to age")
+        if path is not None:
+            self.use_image(path)
+
+    def use_image(self, path: Path, base_age: float | None = None) -> int | None:
+        """Fit ``path`` to the model at the age chosen under "It shows"; it becomes the face when done."""
+        if not self.model_id:
+            self.info.setText("Choose an age model first.")
+            return None
+        pixels, why = read_image(Path(path))
+        if pixels is None:
+            self.info.setText(f"⚠ {why}")
+            self.error.emit(why)
+            return None
+        if base_age is None:
+            base_age = float(self.base_combo.currentData())
+        else:
+            self.base_combo.setCurrentIndex(min(range(len(LEVELS)), key=lambda i: abs(LEVELS[i][1] - base_age)))
+        gender, tone = self.gender(), self.skin_tone()
+        self._projecting_base = base_age
+
+        def fit(s: Any, img: Any, steps: int, progress_fn: Any, abort_fn: Any) -> Any:
+            return s.project(img, base_age=base_age, gender=gender, skin_tone=tone, steps=steps,
+                             progress_fn=progress_fn, abort_fn=abort_fn)
+
+        return self.projector.start(self.model_id, pixels, fit, name=Path(path).name)
+
+    def _projected(self, src: Any, info: dict) -> None:
+        face = Face(src, self._projecting_base)
+        self.set_face(face)
+        self.add_favourite()
+        self.status.emit(f"{info.get('name') or 'Your image'} is now the face (PSNR {info['psnr']:.1f} dB)")
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        path = dropped_image(event, allow_recipes=True)
+        recipe = has_recipe(path) if path is not None else None
+        if path is not None and (recipe is None or recipe.get("kind") == "age"):
+            event.acceptProposedAction()
+        else:
+            event.ignore()  # other recipes go to the window, which restores them in their panel
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        path = dropped_image(event, allow_recipes=True)
+        if path is None:
+            return
+        event.acceptProposedAction()
+        if not self.open_recipe(path):
+            self.use_image(path)
+
+    def open_recipe(self, path: Path) -> bool:
+        """Restore an exported age image; False when ``path`` holds no age recipe."""
+        recipe = has_recipe(path)
+        if recipe is None or recipe.get("kind") != "age":
+            return False
+        from ...core.sessions.cond_requests import cond_request_from_recipe
+
+        try:
+            self.apply_request(cond_request_from_recipe(recipe))
+        except ValueError as exc:
+            self.info.setText(f"⚠ {exc}")
+            self.error.emit(str(exc))
+            return True
+        self.info.setText(f"Restored {path.name}")
+        return True
+
+    # -- export -----------------------------------------------------------------------------------------
+    def export_size(self) -> int | None:
+        text = self.size_combo.currentText()
+        return None if text == "native" else int(text)
+
+    def export_dialog(self) -> None:
+        if not self.model_id:
+            self.status.emit("No age model to export from.")
+            return
+        from ...core.sessions.cond_requests import age_label_name
+
+        name = f"age-{self.face.describe().replace(' ', '')}-{age_label_name(self.age.value())}.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export aged face", name, "PNG image (*.png)")
+        if path:
+            self.export(Path(path), self.export_size())
+
+    def export(self, path: Path, size: int | None = None) -> int | None:
+        """Render the face shown again on the worker and write PNG + recipe (kind "age")."""
+        if not self.model_id:
+            return None
+        req, path = self.current_request(), Path(path).with_suffix(".png")
+
+        def write(s: Any) -> str:
+            from ...core.io.export import export_png
+
+            return str(export_png(s.render(req), path, s.recipe(req), size=size))
+
+        return self.worker.submit("age-export", self.model_id, write, convert=False)
+
+    def export_strip_dialog(self, default: str = ".png") -> None:
+        if not self.model_id:
+            self.status.emit("No age model to export from.")
+            return
+        chosen = {".png": "PNG strip (*.png)", ".gif": "Animated GIF (*.gif)", ".mp4": "MP4 video (*.mp4)"}
+        path, used = QFileDialog.getSaveFileName(self, "Export the ages", f"ages{default}", STRIP_FILTERS,
+                                                 chosen.get(default, ""))
+        if not path:
+            return
+        p = Path(path)
+        if p.suffix.lower() not in chosen:
+            p = p.with_suffix(next((k for k, v in chosen.items() if v == used), default))
+        self.export_strip(p, self.export_size())
+
+    def export_strip(self, path: Path, size: int | None = None) -> int | None:
+        """``.png``: the strip's N ages side by side (recipe of the current age, plus the ages);
+        ``.gif``/``.mp4``: baby → old in VIDEO_FRAMES frames."""
+        if not self.model_id:
+            return None
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in (".png", ".gif", ".mp4"):
+            raise ValueError(f"export the strip as .png, .gif or .mp4, not {suffix or 'no extension'}")
+        req, ages = self.current_request(), self.ages()
+
+        def write(s: Any) -> str:
+            from ...core.io.export import export_png, write_video
+            from ...core.io.images import grid, resize
+
+            if suffix == ".png":
+                frames = [resize(f, size) if size else f for f in s.strip(req, ages)]
+                return str(export_png(grid(frames, cols=len(frames)), path, {**s.recipe(req), "ages": ages}))
+            steps = [i / (VIDEO_FRAMES - 1) for i in range(VIDEO_FRAMES)]
+            frames = [f for i in range(0, VIDEO_FRAMES, 16) for f in s.strip(req, steps[i:i + 16])]
+            return str(write_video(frames, path, fps=VIDEO_FPS, size=size))
+
+        return self.worker.submit("age-export", self.model_id, write, convert=False)

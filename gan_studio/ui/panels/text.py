@@ -1,0 +1,585 @@
+"""Text prompt: type a description, get a grid of images (one per seed) from a StackGAN-style text model.
+
+The prompt goes to the offline sentence encoder inside the worker (``TextSession``); this panel only builds
+frozen ``TextRequest`` values and shows the QImages that come back. The variation slider scales the
+conditioning-augmentation noise and re-renders the grid live (throttled). When the encoder cannot load, the
+reason is shown in place of the grid and Generate is disabled; the rest of the window is unaffected.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo
+
+MAX_SEED = 2**31 - 1
+DEFAULT_COUNT = 8
+MAX_COUNT = 32
+GRID_COLS = 4
+THROTTLE_MS = 150  # live re-render while the variation slider moves: at most one request per this many ms
+HISTORY_KEY = "text/prompt_history"
+HISTORY_LIMIT = 30
+NO_MODEL = ("No text-to-image model in your library yet.\nTrain one with\n"
+            "gan-studio train --family text --data DIR --out runs/text …\nor wait for the bundled one.")
+
+
+@dataclass(frozen=True)
+class NoEncoder:
+    """What a worker task returns instead of images when the sentence encoder cannot load (typed, not a
+    string match on an error message)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class TextFavourite:
+    """A kept image: enough to render it again exactly."""
+
+    model_id: str
+    prompt: str
+    seed: int
+    variation: float
+    psi: float
+
+
+def _render(req: Any) -> Any:
+    """Worker-side: the images of ``req``, or ``NoEncoder`` with the reason."""
+
+    def fn(session: Any) -> Any:
+        from ...core.text.encoder import EncoderUnavailable
+
+        try:
+            return session.render(req)
+        except EncoderUnavailable as exc:
+            return NoEncoder(str(exc))
+
+    return fn
+
+
+def _probe(session: Any) -> dict[str, Any]:
+    """Worker-side: load the encoder now (so the first Generate is quick) and report the output size."""
+    from ...core.text.encoder import EncoderUnavailable
+
+    try:
+        session.encoder  # noqa: B018 (loads it)
+        reason = None
+    except EncoderUnavailable as exc:
+        reason = str(exc)
+    return {"resolution": int(session.resolution), "encoder_error": reason}
+
+
+def load_history(settings: QSettings) -> list[str]:
+    """Prompt history, most recent first (INI settings return a lone item as a str)."""
+    value = settings.value(HISTORY_KEY)
+    if isinstance(value, str):
+        value = [value] if value else []
+    return [str(v) for v in value or [] if str(v).strip()][:HISTORY_LIMIT]
+
+
+class TextPanel(QWidget):
+    """Prompt box with history, a grid of seeds, a variation control, favourites and export."""
+
+    frameTime = Signal(float)  # noqa: N815 (Qt naming)
+    error = Signal(str)
+    status = Signal(str)
+
+    def __init__(self, worker: Any, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.worker = worker
+        self.settings = settings if settings is not None else QSettings("gan-studio", "gan-studio")
+        self.model_id: str | None = None
+        self.current: Any = None  # the TextRequest the grid shows (or is about to)
+        self.images: list[QImage] = []
+        self.focused = 0
+        self.favourites: list[TextFavourite] = []
+        self.encoder_error: str | None = None
+        self.last_task = 0  # id of the newest grid task, so callers can wait for it
+        self._shown = 0
+        self._dirty = False  # a model was chosen while asleep: start it on wake()
+        self._want_generate = False  # Enter was pressed before the model was ready
+        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
+        self._build()
+        self._throttle = QTimer(self)
+        self._throttle.setSingleShot(True)
+        self._throttle.setInterval(THROTTLE_MS)
+        self._throttle.timeout.connect(self._rerender)
+        worker.finished.connect(self._on_result)
+        worker.failed.connect(self._on_error)
+        self._set_history(load_history(self.settings))
+        self._set_enabled(False)
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("Text-to-image model")
+        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_combo.setMinimumContentsLength(14)
+        self.model_combo.setPlaceholderText("(no text model)")
+
+        self.prompt = QComboBox()
+        self.prompt.setEditable(True)
+        self.prompt.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # history is ours: most recent first
+        self.prompt.setMaxCount(HISTORY_LIMIT)
+        self.prompt.lineEdit().setPlaceholderText("e.g. red heart, smiling cat, a tree")
+        self.prompt.lineEdit().setClearButtonEnabled(True)
+        self.prompt.setToolTip("Describe the image and press Enter; the arrow lists earlier prompts")
+        completer = QCompleter(self.prompt.model(), self.prompt)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.prompt.setCompleter(completer)
+
+        self.generate_btn = QPushButton("Generate")
+        self.generate_btn.setToolTip("Render the prompt for each seed (Enter)")
+        self.new_seeds_btn = QPushButton("🎲 New seeds")
+        self.new_seeds_btn.setToolTip("The same prompt with other seeds")
+        self.count = QSpinBox()
+        self.count.setRange(1, MAX_COUNT)
+        self.count.setValue(DEFAULT_COUNT)
+        self.count.setKeyboardTracking(False)
+        self.count.setToolTip("How many images (one per seed)")
+        self.start_seed = QSpinBox()
+        self.start_seed.setRange(0, MAX_SEED - MAX_COUNT)
+        self.start_seed.setKeyboardTracking(False)
+        self.start_seed.setToolTip("First seed; the grid shows this seed and the ones after it")
+        self.variation = LabeledSlider(0.0, 1.0, 0.5)
+        self.variation.setToolTip("Conditioning noise: 0 = the prompt's average reading, 1 = the full spread "
+                                  "seen in training")
+        self.psi = LabeledSlider(0.0, 1.0, 1.0)
+        self.psi.setToolTip("Truncation ψ: lower = closer to the prompt's average image, less variety")
+
+        self.fav_btn = QPushButton("★ Favourite")
+        self.fav_btn.setToolTip("Keep the focused image (prompt, seed and variation)")
+        self.export_btn = QPushButton("Export image…")
+        self.export_btn.setToolTip("Save the focused image as PNG with its recipe (prompt included)")
+        self.export_grid_btn = QPushButton("Export grid…")
+        self.export_grid_btn.setToolTip("Save the whole grid as one PNG")
+        self.latency = QLabel("")
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+
+        prompt_row = QHBoxLayout()
+        prompt_row.addWidget(self.prompt, 1)
+        prompt_row.addWidget(self.generate_btn)
+        form = QFormLayout()
+        form.addRow("Model", self.model_combo)
+        form.addRow("Images", self.count)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.start_seed, 1)
+        seed_row.addWidget(self.new_seeds_btn)
+        form.addRow("First seed", seed_row)
+        form.addRow("Variation", self.variation)
+        form.addRow("Truncation ψ", self.psi)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(self.fav_btn)
+        exports = QHBoxLayout()
+        exports.addWidget(self.export_btn)
+        exports.addWidget(self.export_grid_btn)
+        side.addLayout(exports)
+        side.addWidget(self.latency)
+        side.addWidget(self.info)
+        side.addStretch(1)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        side_w.setMaximumWidth(320)
+
+        # The grid, or a message in its place (no model, encoder missing).
+        self.grid_w = QWidget()
+        self.grid_layout = QGridLayout(self.grid_w)
+        self.grid_layout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.thumbs: list[Thumb] = []
+        grid_scroll = QScrollArea()
+        grid_scroll.setWidget(self.grid_w)
+        grid_scroll.setWidgetResizable(True)
+        self.message = QLabel()
+        self.message.setObjectName("textMessage")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(grid_scroll)
+        self.stack.addWidget(self.message)
+
+        self.view = ImageView(192)
+        self.view.setObjectName("textFocus")
+        self.view.setToolTip("The focused image (click a cell in the grid)")
+        self.caption = QLabel()
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setWordWrap(True)
+        focus = QVBoxLayout()
+        focus.addWidget(self.view, 1)
+        focus.addWidget(self.caption)
+        results = QHBoxLayout()
+        results.addWidget(self.stack, 3)
+        results.addLayout(focus, 2)
+
+        self.fav_strip = QHBoxLayout()
+        self.fav_strip.addStretch(1)
+        fav_w = QWidget()
+        fav_w.setLayout(self.fav_strip)
+        fav_scroll = QScrollArea()
+        fav_scroll.setWidget(fav_w)
+        fav_scroll.setWidgetResizable(True)
+        fav_scroll.setFixedHeight(118)
+        fav_box = QGroupBox("Favourites")
+        QVBoxLayout(fav_box).addWidget(fav_scroll)
+
+        centre = QVBoxLayout()
+        centre.addLayout(prompt_row)
+        centre.addLayout(results, 1)
+        centre.addWidget(fav_box)
+        lay = QHBoxLayout(self)
+        lay.addWidget(side_w)
+        lay.addLayout(centre, 1)
+
+        self.prompt.lineEdit().returnPressed.connect(self.generate)
+        self.generate_btn.clicked.connect(self.generate)
+        self.new_seeds_btn.clicked.connect(self.new_seeds)
+        self.count.valueChanged.connect(lambda _: self._respin())
+        self.start_seed.valueChanged.connect(lambda _: self._respin())
+        self.variation.valueChanged.connect(self._slider_moved)
+        self.psi.valueChanged.connect(self._slider_moved)
+        self.fav_btn.clicked.connect(self.add_favourite)
+        self.export_btn.clicked.connect(self.export_dialog)
+        self.export_grid_btn.clicked.connect(self.export_grid_dialog)
+        self.model_combo.currentIndexChanged.connect(self._picked)
+
+    def _set_enabled(self, on: bool) -> None:
+        """Generate and friends need a model and a working encoder; the prompt box stays editable."""
+        for w in (self.generate_btn, self.new_seeds_btn):
+            w.setEnabled(on)
+        self._set_result_controls()
+
+    def _set_result_controls(self) -> None:
+        has = bool(self.images) and self.current is not None and self.model_id is not None
+        for w in (self.fav_btn, self.export_btn, self.export_grid_btn):
+            w.setEnabled(has)
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def _show_grid(self) -> None:
+        self.stack.setCurrentIndex(0)
+
+    # -- models ---------------------------------------------------------------------------------------
+    def set_cards(self, cards: list[Any]) -> None:
+        """Offer the library's text models; without one, say how to get one."""
+        if fill_model_combo(self.model_combo, cards, "text"):
+            self._picked(0)
+            return
+        self.model_id = None
+        self.current = None
+        self.images = []
+        self._set_enabled(False)
+        self.view.set_image(None)
+        self._show_message(NO_MODEL)
+
+    def _picked(self, idx: int) -> None:
+        model_id = self.model_combo.itemData(idx)
+        if model_id:
+            self.set_model(model_id)
+
+    def set_model(self, model_id: str) -> None:
+        self.model_id = model_id
+        if self.current is not None:
+            self.current = replace(self.current, model_id=model_id)
+        if self.asleep:
+            self._dirty = True  # loading the model and the encoder costs seconds: wait until shown
+            return
+        self._start()
+
+    def _start(self) -> None:
+        self._dirty = False
+        if not self.model_id:
+            return
+        self.encoder_error = None
+        self._set_enabled(False)  # until the probe says the encoder works
+        self.info.setText("Loading the model and the sentence encoder…")
+        self.worker.submit("text-info", self.model_id, _probe, convert=False)
+        if self.current is not None:
+            self._submit(self.current)
+
+    def wake(self) -> None:
+        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
+        self.asleep = False
+        if self._dirty:
+            self._start()
+
+    # -- history --------------------------------------------------------------------------------------
+    def history(self) -> list[str]:
+        return [self.prompt.itemText(i) for i in range(self.prompt.count())]
+
+    def _set_history(self, items: list[str]) -> None:
+        text = self.prompt.currentText()
+        self.prompt.blockSignals(True)
+        self.prompt.clear()
+        self.prompt.addItems(items)
+        self.prompt.setEditText(text)
+        self.prompt.blockSignals(False)
+
+    def _remember(self, prompt: str) -> None:
+        """Most recent first, no duplicates (case-insensitive), persisted at once."""
+        items = [prompt] + [p for p in self.history() if p.casefold() != prompt.casefold()]
+        items = items[:HISTORY_LIMIT]
+        self._set_history(items)
+        self.settings.setValue(HISTORY_KEY, items)
+
+    # -- requests -------------------------------------------------------------------------------------
+    def prompt_text(self) -> str:
+        return " ".join(self.prompt.currentText().split())
+
+    def request(self) -> Any:
+        """The TextRequest of the controls as they are now."""
+        from ...core.sessions.cond_requests import TextRequest
+
+        start = self.start_seed.value()
+        return TextRequest(self.model_id or "", self.prompt_text(),
+                           seeds=tuple(range(start, start + self.count.value())),
+                           variation=self.variation.value(), psi=self.psi.value())
+
+    def generate(self) -> int | None:
+        """Render the prompt for every seed (Enter)."""
+        prompt = self.prompt_text()
+        if not prompt:
+            self.info.setText("Type a prompt first.")
+            return None
+        if not self.model_id or self.encoder_error is not None:
+            return None
+        self._remember(prompt)
+        if self._dirty or not self.generate_btn.isEnabled():
+            self._want_generate = True  # the model is still loading: generate when it is ready
+            return None
+        self._want_generate = False
+        self.prompt.setEditText(prompt)
+        self.focused = 0
+        return self._submit(self.request())
+
+    def new_seeds(self) -> None:
+        """Same prompt, a fresh run of seeds."""
+        self.start_seed.blockSignals(True)
+        self.start_seed.setValue(random.randrange(self.start_seed.maximum()))
+        self.start_seed.blockSignals(False)
+        self.generate()
+
+    def _respin(self) -> None:
+        """Seed count or first seed changed: redo the grid for the prompt already shown."""
+        if self.current is not None and self.generate_btn.isEnabled():
+            self.focused = min(self.focused, self.count.value() - 1)
+            start = self.start_seed.value()
+            self._submit(replace(self.current, seeds=tuple(range(start, start + self.count.value()))))
+
+    def _slider_moved(self, _: float) -> None:
+        if self.current is not None and not self._throttle.isActive():
+            self._throttle.start()
+
+    def _rerender(self) -> None:
+        """The throttle fired: the shown prompt and seeds at the sliders' current values."""
+        if self.current is not None and self.generate_btn.isEnabled():
+            self._submit(replace(self.current, variation=self.variation.value(), psi=self.psi.value()))
+
+    def _submit(self, req: Any) -> int | None:
+        if not self.model_id or self._dirty:
+            return None
+        self.current = req
+        self.last_task = self.worker.submit("text-grid", self.model_id, _render(req))
+        return self.last_task
+
+    # -- results ---------------------------------------------------------------------------------------
+    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        if key == "text-grid" and task_id > self._shown:
+            self._shown = task_id
+            if isinstance(result, NoEncoder):
+                self._encoder_missing(result.reason)
+                return
+            self._show_grid()
+            self._set_images(list(result))
+            self.latency.setText(f"⏱ {ms:.0f} ms for {len(result)} images")
+            self.frameTime.emit(ms / max(1, len(result)))
+        elif key == "text-info":
+            if result["encoder_error"]:
+                self._encoder_missing(result["encoder_error"])
+                return
+            self.encoder_error = None
+            self._set_enabled(True)
+            self.generate_btn.setToolTip("Render the prompt for each seed (Enter)")
+            self.info.setText(f"The model draws {result['resolution']} px images.")
+            if self._want_generate:
+                self.generate()
+            elif not self.images:
+                self._show_message("Type a prompt and press Enter.\nAny words work, not only the training captions.")
+        elif key.startswith("text-export"):
+            self.status.emit(f"Exported {result}")
+            self.info.setText(f"Exported {Path(result).name}")
+
+    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
+        if key == "text-grid" or key == "text-info":
+            self._show_message(f"Could not render: {message}")
+        elif key.startswith("text-"):
+            self.info.setText(f"⚠ {message}")
+        else:
+            return
+        self.error.emit(message)
+
+    def _encoder_missing(self, reason: str) -> None:
+        self.encoder_error = reason
+        self.images = []
+        self._set_enabled(False)
+        self.generate_btn.setToolTip(f"Unavailable: {reason}")
+        self.view.set_image(None)
+        self._show_message(f"The text encoder is not available, so prompts cannot be read.\n\n{reason}\n\n"
+                           "Every other panel still works.")
+        self.info.setText("Text prompts are unavailable.")
+        self.error.emit(f"text encoder unavailable: {reason}")
+
+    def _set_images(self, images: list[QImage]) -> None:
+        self.images = images
+        seeds = self.current.seeds if self.current is not None else ()
+        while len(self.thumbs) > len(images):
+            th = self.thumbs.pop()
+            self.grid_layout.removeWidget(th)
+            th.deleteLater()
+        while len(self.thumbs) < len(images):
+            i = len(self.thumbs)
+            th = Thumb(i, side=128)  # native size of a Stage II model
+            th.clicked.connect(lambda _=False, t=th: self.focus(int(t.payload)))
+            self.grid_layout.addWidget(th, i // GRID_COLS, i % GRID_COLS)
+            self.thumbs.append(th)
+        for i, (th, img) in enumerate(zip(self.thumbs, images, strict=True)):
+            th.set_image(img)
+            th.setText(f"seed {seeds[i]}" if i < len(seeds) else "")
+        self.focus(min(self.focused, len(images) - 1) if images else 0)
+        self._set_result_controls()
+
+    def focus(self, index: int) -> None:
+        """Show grid cell ``index`` large."""
+        self.focused = index
+        for i, th in enumerate(self.thumbs):
+            th.setChecked(i == index)
+        if not self.images or self.current is None:
+            self.view.set_image(None)
+            self.caption.setText("")
+            return
+        self.view.set_image(self.images[index])
+        self.caption.setText(f"“{self.current.prompt}” · seed {self.current.seeds[index]} · "
+                             f"variation {self.current.variation:.2f} · ψ {self.current.psi:.2f}")
+
+    def shown_image(self) -> QImage | None:
+        return self.view.image()
+
+    def focused_request(self) -> Any:
+        """The focused image alone, as a request (what export writes and a recipe restores)."""
+        if self.current is None or not self.current.seeds:
+            return None
+        return replace(self.current, seeds=(self.current.seeds[self.focused],))
+
+    # -- favourites ------------------------------------------------------------------------------------
+    def add_favourite(self) -> None:
+        req = self.focused_request()
+        if req is None:
+            return
+        fav = TextFavourite(req.model_id, req.prompt, req.seeds[0], req.variation, req.psi)
+        if fav in self.favourites:
+            return
+        self.favourites.append(fav)
+        idx = len(self.favourites) - 1
+        th = Thumb(fav, side=72)
+        short = fav.prompt if len(fav.prompt) <= 12 else fav.prompt[:11] + "…"
+        th.setText(short)
+        th.setCheckable(False)
+        th.setToolTip(f"“{fav.prompt}” · seed {fav.seed} · variation {fav.variation:.2f}\nClick to show it again")
+        th.set_image(self.images[self.focused])
+        th.clicked.connect(lambda _=False, f=fav: self.show_favourite(f))
+        self.fav_strip.insertWidget(idx, th)
+
+    def show_favourite(self, fav: TextFavourite) -> None:
+        """Bring a favourite back: its prompt, seed and variation, focused."""
+        if fav.model_id != self.model_id:
+            idx = self.model_combo.findData(fav.model_id)
+            if idx >= 0:
+                self.model_combo.setCurrentIndex(idx)
+        self.apply_request(self._request_of(fav))
+
+    def _request_of(self, fav: TextFavourite) -> Any:
+        from ...core.sessions.cond_requests import TextRequest
+
+        return TextRequest(fav.model_id, fav.prompt, seeds=(fav.seed,), variation=fav.variation, psi=fav.psi)
+
+    def apply_request(self, req: Any) -> int | None:
+        """Restore a TextRequest (a favourite or a dropped recipe): its first seed starts the grid."""
+        self.start_seed.blockSignals(True)
+        self.start_seed.setValue(min(req.seeds[0] if req.seeds else 0, self.start_seed.maximum()))
+        self.start_seed.blockSignals(False)
+        self.variation.set_value(req.variation, emit=False)
+        self.psi.set_value(req.psi, emit=False)
+        self.prompt.setEditText(req.prompt)
+        return self.generate()
+
+    # -- export ----------------------------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        if self.focused_request() is None:
+            self.status.emit("Generate images first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export image", "text-image.png", "PNG image (*.png)")
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> int | None:
+        """The focused image, rendered again on its own, as PNG with its recipe (kind "text", the prompt)."""
+        req = self.focused_request()
+        if req is None or not self.model_id:
+            return None
+        path = Path(path).with_suffix(".png")
+
+        def write(s: Any) -> str:
+            from ...core.io.export import export_png
+
+            return str(export_png(s.render(req)[0], path, s.recipe(req)))
+
+        return self.worker.submit("text-export", self.model_id, write, convert=False)
+
+    def export_grid_dialog(self) -> None:
+        if self.current is None:
+            self.status.emit("Generate images first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export grid", "text-grid.png", "PNG image (*.png)")
+        if path:
+            self.export_grid(Path(path))
+
+    def export_grid(self, path: Path) -> int | None:
+        """The whole grid as one PNG; its recipe lists every seed."""
+        req = self.current
+        if req is None or not self.model_id:
+            return None
+        path = Path(path).with_suffix(".png")
+        cols = min(GRID_COLS, len(req.seeds))
+
+        def write(s: Any) -> str:
+            from ...core.io.export import export_png
+            from ...core.io.images import grid
+
+            return str(export_png(grid(s.render(req), cols=cols), path, s.recipe(req)))
+
+        return self.worker.submit("text-export-grid", self.model_id, write, convert=False)
