@@ -21,6 +21,7 @@ DDP run (a single-process resume is).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -213,6 +214,10 @@ def run_replica(trainer_cls: type[Trainer], cfg: TrainConfig, ckpt: Path | None,
         return result
     finally:
         if own_group:
+            # Every rank reaches this point before any tears gloo down: destroying the group while a peer is
+            # still in a collective aborted a replica ("terminate called without an active exception").
+            with contextlib.suppress(RuntimeError):
+                dist.barrier()
             dist.destroy_process_group()
 
 
