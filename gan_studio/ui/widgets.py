@@ -3,7 +3,9 @@ thumbnails, labelled sliders."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
@@ -319,3 +321,22 @@ def fill_model_combo(combo: QComboBox, cards: list, task: str) -> bool:
     combo.blockSignals(False)
     combo.setEnabled(bool(usable))
     return bool(usable)
+
+
+def model_picker(tooltip: str, placeholder: str) -> QComboBox:
+    """The model combo every task panel starts with: compact, with a placeholder when none fits."""
+    combo = QComboBox()
+    combo.setToolTip(tooltip)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(14)
+    combo.setPlaceholderText(placeholder)
+    return combo
+
+
+def throttle_timer(parent: QObject, interval_ms: int, slot: Callable[[], None]) -> QTimer:
+    """Single-shot timer a panel restarts on every input change, so only the newest value renders."""
+    timer = QTimer(parent)
+    timer.setSingleShot(True)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(slot)
+    return timer

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo
+from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, throttle_timer
 
 MAX_SEED = 2**31 - 1
 THROTTLE_MS = 50  # live preview while the slider moves: at most one request per this many ms
@@ -89,20 +89,13 @@ class AgePanel(QWidget):
         self.projector = ImageProjector(worker, "project-age", self)
         self._build()
         self.setAcceptDrops(True)
-        self._throttle = QTimer(self)
-        self._throttle.setSingleShot(True)
-        self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self.refresh)
+        self._throttle = throttle_timer(self, THROTTLE_MS, self.refresh)
         worker.finished.connect(self._on_result)
         worker.failed.connect(self._on_error)
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("Age model (Age-cGAN)")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(14)
-        self.model_combo.setPlaceholderText("(no age model)")
+        self.model_combo = model_picker("Age model (Age-cGAN)", "(no age model)")
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, MAX_SEED)
         self.seed_box.setKeyboardTracking(False)

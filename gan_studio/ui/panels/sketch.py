@@ -12,12 +12,11 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import gray_qimage, qimage_gray
-from ..widgets import ImageView, LabeledSlider, fill_model_combo
+from ..widgets import ImageView, LabeledSlider, fill_model_combo, model_picker, throttle_timer
 
 CANVAS_SIDE = 256
 DEFAULT_BRUSH = 6
@@ -235,20 +234,13 @@ class SketchPanel(QWidget):
         self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
         self._export_target: Path | None = None
         self._build()
-        self._throttle = QTimer(self)
-        self._throttle.setSingleShot(True)
-        self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self.refresh)
+        self._throttle = throttle_timer(self, THROTTLE_MS, self.refresh)
         worker.finished.connect(self._on_result)
         worker.failed.connect(self._on_error)
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("Sketch model (pix2pix) that paints your drawing")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(14)
-        self.model_combo.setPlaceholderText("(no sketch model)")
+        self.model_combo = model_picker("Sketch model (pix2pix) that paints your drawing", "(no sketch model)")
 
         tools = QGroupBox("Brush")
         self.pen_btn = self._tool("✎ Pen", "Draw (B)")

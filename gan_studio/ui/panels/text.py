@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo
+from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, throttle_timer
 
 MAX_SEED = 2**31 - 1
 DEFAULT_COUNT = 8
@@ -121,10 +121,7 @@ class TextPanel(QWidget):
         self._want_generate = False  # Enter was pressed before the model was ready
         self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
         self._build()
-        self._throttle = QTimer(self)
-        self._throttle.setSingleShot(True)
-        self._throttle.setInterval(THROTTLE_MS)
-        self._throttle.timeout.connect(self._rerender)
+        self._throttle = throttle_timer(self, THROTTLE_MS, self._rerender)
         worker.finished.connect(self._on_result)
         worker.failed.connect(self._on_error)
         self._set_history(load_history(self.settings))
@@ -132,11 +129,7 @@ class TextPanel(QWidget):
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("Text-to-image model")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(14)
-        self.model_combo.setPlaceholderText("(no text model)")
+        self.model_combo = model_picker("Text-to-image model", "(no text model)")
 
         self.prompt = QComboBox()
         self.prompt.setEditable(True)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView, fill_model_combo
+from ..widgets import BeforeAfterView, fill_model_combo, model_picker
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 FITS = {"model": "Model scale (fast, as trained)", "native": "Full resolution (tiled)"}
@@ -110,11 +110,8 @@ class TranslatePanel(QWidget):
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.model_combo = QComboBox()
-        self.model_combo.setToolTip("Translation model (two domains, e.g. symbol ↔ colour)")
-        self.model_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_combo.setMinimumContentsLength(14)
-        self.model_combo.setPlaceholderText("(no translation model)")
+        self.model_combo = model_picker("Translation model (two domains, e.g. symbol ↔ colour)",
+                                        "(no translation model)")
         self.direction_combo = QComboBox()
         self.direction_combo.setToolTip("Which way to translate")
         self.fit_combo = QComboBox()
