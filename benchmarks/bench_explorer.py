@@ -1,13 +1,16 @@
 """Explorer latency end to end through the worker: request → QImage shown; p50/p95 per model.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_explorer.py [--frames 60]
-Also measures the GUI thread's longest stall during 200 rapid ψ-slider moves.
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_explorer.py [--frames 60] [--no-training]
+Also measures the GUI thread's longest stall during 200 rapid ψ-slider moves. Then everything again while a
+fine-tune job trains beside it (a `gan-studio train` process with the jobs panel's 1 thread).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -31,10 +34,19 @@ def make_random_256(folder: Path) -> str:
     from gan_studio.core.nets.stylegen import Generator, StyleGenConfig
 
     torch.manual_seed(0)
-    cfg = StyleGenConfig(resolution=256, img_channels=3, z_dim=512, w_dim=512, mapping_layers=8,
-                         channel_base=16384, channel_max=512)
-    card = ModelCard(id="random-256", name="StyleGAN2 256 px (random weights)", family="stylegen",
-                     tasks=["explore", "mix"], resolution=256, channels=3, architecture=cfg.to_dict(), files=[])
+    cfg = StyleGenConfig(
+        resolution=256, img_channels=3, z_dim=512, w_dim=512, mapping_layers=8, channel_base=16384, channel_max=512
+    )
+    card = ModelCard(
+        id="random-256",
+        name="StyleGAN2 256 px (random weights)",
+        family="stylegen",
+        tasks=["explore", "mix"],
+        resolution=256,
+        channels=3,
+        architecture=cfg.to_dict(),
+        files=[],
+    )
     write_model(folder / "random-256", card, {"generator": Generator(cfg)})
     return "random-256"
 
@@ -75,6 +87,7 @@ def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=60)
+    ap.add_argument("--no-training", action="store_true", help="skip the run beside a training job")
     args = ap.parse_args()
     t_start = QElapsedTimer()
     t_start.start()
@@ -90,11 +103,59 @@ def main() -> None:
     win.show()
     win.load_models()
     print(f"machine: {machine()}")
-    print(f"{'model':28s} {'p50 ms':>8s} {'p95 ms':>8s} {'max GUI stall during 200 slider moves':>40s}")
-    for model_id in [m for m in bundled if m.startswith("stylegen")] + ["random-256"]:
-        lat, stall = measure(win, app, model_id, args.frames)
-        print(f"{model_id:28s} {np.percentile(lat, 50):8.1f} {np.percentile(lat, 95):8.1f} {stall:38.1f} ms")
+    print(f"{'model':28s} {'job':>9s} {'p50 ms':>8s} {'p95 ms':>8s} {'max GUI stall during 200 slider moves':>40s}")
+    models = [m for m in bundled if m.startswith("stylegen")] + ["random-256"]
+    for training in (False,) if args.no_training else (False, True):
+        job = start_training(tmp) if training else None
+        try:
+            for model_id in models:
+                lat, stall = measure(win, app, model_id, args.frames)
+                print(
+                    f"{model_id:28s} {'training' if job else 'idle':>9s} {np.percentile(lat, 50):8.1f} "
+                    f"{np.percentile(lat, 95):8.1f} {stall:38.1f} ms",
+                    flush=True,
+                )
+        finally:
+            if job is not None:
+                job.terminate()
+                job.wait()
     win.close()
+
+
+def start_training(tmp: Path) -> subprocess.Popen:
+    """A fine-tune like the jobs panel starts: separate process, 1 thread, starter → faces; warmed up 20 s."""
+    data = Path("data/starter/faces/train")
+    if not data.is_dir():
+        raise SystemExit("needs data/starter (gan-studio dataset build-starter --out data/starter)")
+    cmd = [
+        sys.executable,
+        "-m",
+        "gan_studio.cli",
+        "train",
+        "--family",
+        "stylegen",
+        "--data",
+        str(data),
+        "--out",
+        str(tmp / "job"),
+        "--base",
+        "stylegen-faces-64",
+        "--resolution",
+        "64",
+        "--batch",
+        "16",
+        "--threads",
+        "1",
+        "--minutes",
+        "30",
+        "--progress",
+        "none",
+        "--arch",
+        '{"channel_base":4096,"channel_max":256,"d_channel_base":4096,"d_channel_max":256}',
+    ]
+    job = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(20)
+    return job
 
 
 if __name__ == "__main__":

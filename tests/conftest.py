@@ -89,14 +89,14 @@ TINY_TEXT_ID = "tiny-text-16"
 
 
 def make_tiny_conditional(folder: Path) -> None:
-    """Random-weight age (16 px) and text (16 → 32 px, with a refiner) models for panel and CLI tests."""
+    """Random-weight age (16 px) and text (StackGAN Stage I 16 → Stage II 32 px) models for panel and CLI tests."""
     import torch
 
     from gan_studio.core.data.labels import AGE_C_DIM
     from gan_studio.core.library.cards import ModelCard
     from gan_studio.core.library.families import write_model
     from gan_studio.core.nets.conditional import ConditionalGenerator, ConditionConfig
-    from gan_studio.core.nets.stackgan import Refiner, RefinerConfig
+    from gan_studio.core.nets.stackgan import Refiner, RefinerConfig, Stage1Generator
     from gan_studio.core.nets.stylegen import StyleGenConfig
 
     torch.manual_seed(0)
@@ -105,10 +105,11 @@ def make_tiny_conditional(folder: Path) -> None:
                          channel_base=128, channel_max=16)
     for model_id, family, cond in ((TINY_AGE_ID, "age", ConditionConfig(c_dim=AGE_C_DIM, embed_dim=16)),
                                    (TINY_TEXT_ID, "text", ConditionConfig(c_dim=384, embed_dim=16, ca_dim=8))):
-        G = ConditionalGenerator(cfg, cond)
+        G = Stage1Generator(cfg, cond).eval() if family == "text" else ConditionalGenerator(cfg, cond)
         arch = cfg.to_dict() | {"condition": cond.to_dict()}
         nets = {"generator": G}
         if family == "text":
+            arch["stage1"] = "stackgan"
             rcfg = RefinerConfig(img_channels=4, c_dim=384, cond_dim=8, ch=8, n_res=1)
             nets["refiner"] = Refiner(rcfg)
             arch["refiner"] = rcfg.to_dict()

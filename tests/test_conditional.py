@@ -139,8 +139,9 @@ def test_tiny_text_model_separates_two_captions(tmp_path, monkeypatch):
     arch = SMALL | {"ca_dim": 8, "refiner": {"ch": 8, "n_res": 1, "cond_dim": 8}}
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=16, batch=16, kimg=4.0,
                       seed=0, threads=2, arch=arch, preview_every_s=1e9, checkpoint_every_s=1e9, augment="off",
-                      lr_g=0.005, lr_d=0.005)
+                      lr_g=0.001, lr_d=0.005)
     trainer = TextTrainer(cfg)
+    assert type(trainer.G).__name__ == "Stage1Generator"  # StackGAN's Stage I is the family's default
     trainer.run()
     judge = train_feature_net(np.stack(reals), np.array(labels), num_classes=2, epochs=100)
     c = trainer.conds[[1, 0], 0]  # row 1 is a red circle, row 0 a blue square
@@ -248,3 +249,37 @@ def test_cli_age_text_and_project(tiny_library, tmp_path):
     assert main(["age", "--model", TINY_AGE_ID, "--latent", str(tmp_path / "lat.npz"), "--base-age", "0.3",
                  "--age", "0.9", "-o", str(tmp_path / "older.png")]) == 0
     assert main(["age", "--model", TINY_AGE_ID, "--seed", "1", "--ages", "0,2", "-o", str(tmp_path / "x.png")]) != 0
+
+
+def test_stackgan_stage1_interface_truncation_and_card_round_trip(tmp_path):
+    """Stage I keeps StyleGen's interface (one w per image) and survives export → library load exactly."""
+    from gan_studio.core.library.cards import ModelCard
+    from gan_studio.core.library.families import write_model
+    from gan_studio.core.library.registry import Library
+    from gan_studio.core.nets.conditional import ConditionConfig
+    from gan_studio.core.nets.stackgan import Stage1Generator
+    from gan_studio.core.nets.stylegen import StyleGenConfig
+
+    torch.manual_seed(0)
+    cfg = StyleGenConfig(resolution=16, img_channels=4, z_dim=8, channel_base=128, channel_max=16)
+    cond = ConditionConfig(c_dim=384, embed_dim=8, ca_dim=4)
+    G = Stage1Generator(cfg, cond)
+    G.train()
+    G.synthesize(G.map_c(torch.randn(8, 8), torch.randn(8, 384)))  # BatchNorm running stats move
+    G.eval()
+    z, c = torch.randn(3, 8), torch.randn(3, 384)
+    eps = torch.zeros(3, 4)
+    G.requires_grad_(False)
+    ws = G.map_c(z, c, eps=eps)
+    assert ws.shape == (3, 1, 16) and G.num_ws == 1
+    img = G.synthesize(ws, "random")
+    assert img.shape == (3, 4, 16, 16) and float(img.abs().max()) <= 1.0
+    centre = G.w_mean(c[:1])
+    assert torch.allclose(G.map_c(z[:1], c[:1], eps=eps[:1], psi=0.0, w_avg=centre)[0, 0], centre)
+    arch = cfg.to_dict() | {"condition": cond.to_dict(), "stage1": "stackgan"}
+    write_model(tmp_path / "t", ModelCard(id="t", name="t", family="text", tasks=["text"], resolution=16,
+                                          channels=4, architecture=arch, files=[]), {"generator": G})
+    loaded = Library([(tmp_path, "user")]).load("t")["generator"]
+    assert isinstance(loaded, Stage1Generator)
+    with torch.no_grad():
+        assert torch.allclose(loaded.synthesize(loaded.map_c(z, c, eps=eps)), G.synthesize(ws), atol=1e-6)

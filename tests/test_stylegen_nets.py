@@ -114,3 +114,21 @@ def test_flops_are_counted():
     assert 1e6 < generator_flops(CFG) < 1e8
     big = StyleGenConfig(resolution=64, channel_base=1024, channel_max=128)
     assert generator_flops(big) > generator_flops(StyleGenConfig(resolution=32, channel_base=1024, channel_max=128))
+
+
+def test_inference_weight_cache_matches_and_follows_weight_updates():
+    """Frames drawn without autograd reuse weight-only terms; an in-place weight update must invalidate them."""
+    torch.manual_seed(1)
+    g = Generator(CFG).eval()
+    ws = g.map(torch.randn(2, CFG.z_dim)).detach()
+    with torch.inference_mode():
+        cached = [g.synthesize(ws, "const", memory_format=mf) for mf in (torch.contiguous_format, torch.channels_last)]
+    fresh = g.synthesize(ws, "const")  # grad enabled: computed from the weights every call
+    for img in cached:
+        assert torch.allclose(img, fresh.detach(), atol=1e-5)
+    with torch.no_grad():
+        g.synthesis.b8.conv0.weight.add_(torch.randn(g.synthesis.b8.conv0.weight.shape))  # an optimizer step
+        after = g.synthesize(ws, "const")
+    with torch.inference_mode():
+        assert torch.allclose(g.synthesize(ws, "const"), after, atol=1e-5)
+    assert not torch.allclose(after, fresh.detach(), atol=1e-3)

@@ -102,10 +102,12 @@ def load_sr(card: ModelCard) -> dict[str, Any]:
 
 def _conditional_generator(card: ModelCard) -> Any:
     from ..nets.conditional import ConditionalGenerator, ConditionConfig
+    from ..nets.stackgan import text_generator
     from ..nets.stylegen import StyleGenConfig
 
     arch = card.architecture
-    G = ConditionalGenerator(StyleGenConfig.from_dict(arch), ConditionConfig.from_dict(arch["condition"]))
+    net, cond = StyleGenConfig.from_dict(arch), ConditionConfig.from_dict(arch["condition"])
+    G = text_generator(net, cond, arch["stage1"]) if "stage1" in arch else ConditionalGenerator(net, cond)
     state = load_file(str(card.file_for("generator")))
     missing, unexpected = G.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.endswith("resample_filter")]

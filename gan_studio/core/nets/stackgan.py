@@ -1,18 +1,32 @@
-"""StackGAN Stage II: a refiner that turns Stage I's 64 px image into 128 px, conditioned on the text again.
+"""StackGAN's generators: Stage I (sentence → low-resolution image) and Stage II (a refiner to twice that).
 
-Stage I (a conditional StyleGen) settles layout and colour; Stage II sees that image and the sentence,
-encodes to features at the low resolution, joins the sentence code spatially, refines with residual
-blocks, upsamples and adds detail to a bilinear ×2 of the input (so an untrained refiner is a clean
-upsampler, and training only has to learn the residual).
+Stage I is StackGAN's own: conditioning augmentation of the sentence embedding, joined with z, through a
+fully connected layer to 4×4 and then upsample-conv-BatchNorm-ReLU blocks. We first used a conditional
+StyleGen here; on a 2-core CPU it was still drawing the same pale blob for every prompt after 14 kimg,
+where this design lays out colour and shape per prompt within a few kimg (BatchNorm, no equalized
+learning rate, no mapping network to learn first). It keeps StyleGen's interface (``mapping``, ws, ``map_c``,
+``w_mean``, ``synthesize``) so the trainer, sessions, truncation and walks work unchanged: its "w" is
+z ‖ embedded condition, one vector (``num_ws`` = 1).
+
+Stage II sees Stage I's image and the sentence, encodes to features at the low resolution, joins the
+sentence code spatially, refines with residual blocks, upsamples and adds detail to a bilinear ×2 of the
+input (so an untrained refiner is a clean upsampler, and training only has to learn the residual).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .layers import EqualLinear
+from .stylegen import StyleGenConfig, truncate
+
+if TYPE_CHECKING:
+    from .conditional import ConditionConfig
 
 
 @dataclass(frozen=True)
@@ -64,3 +78,83 @@ class Refiner(nn.Module):
         h = F.leaky_relu(self.up(h), 0.2)
         base = F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
         return base + self.out(h)
+
+
+class Stage1Mapping(nn.Module):
+    """Sentence → CA → embedding; "w" = z ‖ embedding (StackGAN's generator input, as one vector)."""
+
+    def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
+        super().__init__()
+        from .conditional import ConditioningAugmentation
+
+        self.ca = ConditioningAugmentation(cond.c_dim, cond.ca_dim) if cond.ca_dim else None
+        self.embed = EqualLinear(cond.ca_dim or cond.c_dim, cond.embed_dim)
+        self.register_buffer("w_avg", torch.zeros(cfg.z_dim + cond.embed_dim))
+
+    def condition(self, c: torch.Tensor, eps: torch.Tensor | None = None, variation: float = 1.0
+                  ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        if self.ca is None:
+            return self.embed(c), None, None
+        c_hat, mu, logvar = self.ca(c, eps, variation)
+        return self.embed(c_hat), mu, logvar
+
+    def forward(self, z: torch.Tensor, c_embed: torch.Tensor) -> torch.Tensor:
+        return torch.cat([z, c_embed], dim=1)
+
+
+class Stage1Generator(nn.Module):
+    """StackGAN Stage I: (z ‖ CA(sentence)) → FC → 4×4 → [up ×2, conv3×3, BN, ReLU]… → tanh image."""
+
+    def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
+        super().__init__()
+        self.cfg, self.cond = cfg, cond
+        self.num_ws = 1
+        self.mapping = Stage1Mapping(cfg, cond)
+        c4 = cfg.channels(4)
+        self.fc = nn.Sequential(nn.Linear(cfg.z_dim + cond.embed_dim, c4 * 16, bias=False),
+                                nn.BatchNorm1d(c4 * 16), nn.ReLU(True))
+        blocks = []
+        res = 4
+        while res < cfg.resolution:
+            blocks += [nn.Upsample(scale_factor=2, mode="nearest"),
+                       nn.Conv2d(cfg.channels(res), cfg.channels(res * 2), 3, padding=1, bias=False),
+                       nn.BatchNorm2d(cfg.channels(res * 2)), nn.ReLU(True)]
+            res *= 2
+        self.blocks = nn.Sequential(*blocks)
+        self.to_img = nn.Conv2d(cfg.channels(cfg.resolution), cfg.img_channels, 3, padding=1)
+
+    def synthesize(self, ws: torch.Tensor, noise_mode: str = "const", noise_scale: float = 1.0,
+                   memory_format: torch.memory_format = torch.contiguous_format) -> torch.Tensor:
+        """ws [N, 1, w_dim] → images [N, C, R, R] in [−1, 1] (no per-pixel noise: the modes are accepted)."""
+        n = ws.shape[0]
+        x = self.fc(ws[:, 0]).view(n, -1, 4, 4).contiguous(memory_format=memory_format)
+        return torch.tanh(self.to_img(self.blocks(x))).float()
+
+    def map_c(self, z: torch.Tensor, c: torch.Tensor, psi: float = 1.0, cutoff: int | None = None,
+              eps: torch.Tensor | None = None, variation: float = 1.0,
+              w_avg: torch.Tensor | None = None) -> torch.Tensor:
+        emb, _, _ = self.mapping.condition(c, eps, variation)
+        ws = self.mapping(z, emb).unsqueeze(1)
+        if psi != 1.0:
+            ws = truncate(ws, self.mapping.w_avg if w_avg is None else w_avg, psi, cutoff)
+        return ws
+
+    @torch.no_grad()
+    def w_mean(self, c: torch.Tensor, n: int = 512, seed: int = 0) -> torch.Tensor:
+        """Truncation's centre for one condition: z's mean (0) beside the condition's mean embedding."""
+        gen = torch.Generator().manual_seed(seed)
+        z = torch.randn(n, self.cfg.z_dim, generator=gen).to(c.device)
+        eps = torch.zeros(n, self.cond.ca_dim, device=c.device) if self.cond.ca_dim else None
+        emb, _, _ = self.mapping.condition(c.expand(n, -1), eps)
+        return self.mapping(z, emb).mean(0)
+
+
+def text_generator(arch: StyleGenConfig, cond: ConditionConfig, stage1: str) -> nn.Module:
+    """Stage I by name: "stackgan" (default) or "stylegen" (a conditional StyleGen, better with a GPU)."""
+    if stage1 == "stylegen":
+        from .conditional import ConditionalGenerator
+
+        return ConditionalGenerator(arch, cond)
+    if stage1 == "stackgan":
+        return Stage1Generator(arch, cond)
+    raise ValueError(f"unknown Stage I {stage1!r} (stackgan or stylegen)")

@@ -101,19 +101,40 @@ class ModulatedConv(nn.Module):
         self.resolution = resolution
         self.conv_clamp = conv_clamp
         self.weight_gain = 1.0  # demodulation makes the equalized-lr gain irrelevant
+        self._frozen: tuple[tuple[int, int, torch.dtype, bool], torch.Tensor, torch.Tensor] | None = None
+
+    def _weights(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(Σ weight² per in/out pair, the conv's weight in x's dtype and layout).
+
+        Both depend on the weights only: without autograd (every frame the explorer draws) they are kept
+        until the weights change (an optimizer or EMA step bumps the version). Measured: a quarter of a
+        64 px frame went to recomputing them and to re-laying-out weights for the conv.
+        """
+        weight = self.weight
+        if torch.is_grad_enabled():
+            conv_w = weight.transpose(0, 1) if self.up else weight
+            return weight.square().sum(dim=(2, 3)).t(), conv_w.to(x.dtype)
+        cl = x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+        key = (weight._version, weight.data_ptr(), x.dtype, cl)
+        if self._frozen is None or self._frozen[0] != key:
+            with torch.no_grad():
+                conv_w = (weight.transpose(0, 1) if self.up else weight).to(x.dtype)
+                conv_w = conv_w.contiguous(memory_format=torch.channels_last if cl else torch.contiguous_format)
+                self._frozen = (key, weight.square().sum(dim=(2, 3)).t().contiguous(), conv_w)
+        return self._frozen[1], self._frozen[2]
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, noise_mode: str = "random",
                 noise_scale: float = 1.0) -> torch.Tensor:
         s = self.affine(w)  # [N, in]
-        weight = self.weight
-        dcoef = (s.square() @ weight.square().sum(dim=(2, 3)).t() + 1e-8).rsqrt()  # [N, out]
+        wsq, conv_w = self._weights(x)
+        dcoef = (s.square() @ wsq + 1e-8).rsqrt()  # [N, out]
         x = x * s.to(x.dtype)[:, :, None, None]
         if self.up:
             # conv_transpose (stride 2) then pad 1 and filter with 4·f: conv2d_resample(up=2).
-            x = F.conv_transpose2d(x, weight.transpose(0, 1).to(x.dtype), stride=2)
+            x = F.conv_transpose2d(x, conv_w, stride=2)
             x = fir(x, self.resample_filter, (1, 1, 1, 1), gain=4.0)
         else:
-            x = F.conv2d(x, weight.to(x.dtype), padding=1)
+            x = F.conv2d(x, conv_w, padding=1)
         x = x * dcoef.to(x.dtype)[:, :, None, None]
         if noise_mode != "none" and noise_scale != 0.0:
             if noise_mode == "random":

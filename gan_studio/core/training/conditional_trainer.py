@@ -3,8 +3,9 @@
 Both reuse StyleGen's loop (non-saturating loss, lazy R1, EMA, style mixing, DiffAugment + adaptive p) and
 add a condition: fakes get conditions drawn from the data's own distribution, the discriminator scores
 (image, condition) pairs, and a matching-aware term counts a real image with a mismatched condition as
-fake, so the generator cannot ignore the condition. The text family adds conditioning augmentation (KL)
-and Stage II, a refiner that takes Stage I's 64 px image and the sentence again to 128 px.
+fake, so the generator cannot ignore the condition. The text family adds conditioning augmentation (KL),
+StackGAN's own Stage I generator by default (``"stage1": "stylegen"`` keeps a conditional StyleGen) and
+Stage II, a refiner that takes Stage I's image and the sentence again to twice the resolution.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ..data.images import load_folder
 from ..data.labels import AGE_C_DIM, age_condition, load_age_labels, load_captions
 from ..io.images import grid, save_png, to_uint8
 from ..nets.conditional import ConditionalDiscriminator, ConditionalGenerator, ConditionConfig, kl_loss
-from ..nets.stackgan import Refiner, RefinerConfig
+from ..nets.stackgan import Refiner, RefinerConfig, text_generator
 from ..nets.stylegen import StyleGenConfig, z_from_seed
 from .augment import augment
 from .config import TrainConfig
@@ -88,7 +89,8 @@ class ConditionalTrainer(StyleGenTrainer):
                                                    if self.cond_cfg.ca_dim else None)
         z = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
         ws = self.G.mapping(z, emb).unsqueeze(1).repeat(1, self.G.num_ws, 1)
-        if self.cfg.style_mixing > 0 and float(torch.rand([], generator=self.gen)) < self.cfg.style_mixing:
+        if (self.cfg.style_mixing > 0 and self.G.num_ws > 1
+                and float(torch.rand([], generator=self.gen)) < self.cfg.style_mixing):
             cutoff = int(torch.randint(1, self.G.num_ws, (), generator=self.gen))
             z2 = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
             ws[:, cutoff:] = self.G.mapping(z2, emb).unsqueeze(1)
@@ -228,14 +230,23 @@ def caption_embeddings(captions: list[list[str]], cache: Path | None = None) -> 
 
 
 class TextTrainer(ConditionalTrainer):
-    """StackGAN-style: CA(sentence) → Stage I (64 px StyleGen) → Stage II refiner (128 px)."""
+    """StackGAN: CA(sentence) → Stage I (StackGAN's, or a conditional StyleGen) → Stage II refiner (×2)."""
 
     # StackGAN uses 2.0 with its char-CNN-RNN codes; with MiniLM codes and a projection D that weight let
     # the KL term win before D learned to match (our first GPU run: μ → 0, every prompt the same image).
     kl_weight = 0.02
 
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
+        self.stage1 = cfg.arch.get("stage1", "stackgan")
         super().__init__(cfg, device)
+        if self.stage1 == "stackgan":
+            # BatchNorm and plain convs take DCGAN's optimiser settings; CA and the embedding are equalized-lr
+            # layers (their weights are scaled by 1/√fan-in at run time) and keep StyleGen's, or they barely move.
+            mapping = list(self.G.mapping.parameters())
+            rest = [p for n, p in self.G.named_parameters() if not n.startswith("mapping.")]
+            self.opt_G = torch.optim.Adam([
+                {"params": mapping, "lr": 0.0025, "betas": (0.0, 0.99), "eps": 1e-8},
+                {"params": rest, "lr": cfg.lr_g or 2e-4, "betas": (0.5, 0.999)}])
         ref = cfg.arch.get("refiner", {})
         self.ref_cfg = RefinerConfig(img_channels=cfg.channels, **ref)
         self.R = Refiner(self.ref_cfg).to(self.device)
@@ -254,6 +265,10 @@ class TextTrainer(ConditionalTrainer):
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
         return ConditionConfig(c_dim=384, embed_dim=cfg.arch.get("embed_dim", 256),
                                ca_dim=cfg.arch.get("ca_dim", 128))
+
+    def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
+        return (text_generator(self.net_cfg, self.cond_cfg, self.stage1),
+                ConditionalDiscriminator(self.net_cfg, self.cond_cfg))
 
     def load_data(self) -> None:
         pairs = load_captions(Path(self.cfg.data))
@@ -315,7 +330,7 @@ class TextTrainer(ConditionalTrainer):
     def family_state(self) -> dict[str, Any]:
         return {**super().family_state(), "R": self.R.state_dict(), "R_ema": self.R_ema.state_dict(),
                 "D2": self.D2.state_dict(), "opt_R": self.opt_R.state_dict(), "opt_D2": self.opt_D2.state_dict(),
-                "refiner": json.dumps(self.ref_cfg.to_dict())}
+                "refiner": json.dumps(self.ref_cfg.to_dict()), "stage1": self.stage1}
 
     def load_family_state(self, st: dict[str, Any]) -> None:
         super().load_family_state(st)
@@ -357,10 +372,13 @@ def _export(run_dir: Path, folder: Path, model_id: str, name: str, family: str, 
     st, cfg, training = finished_run(run_dir, card_fields)
     arch = StyleGenConfig.from_dict(json.loads(st["arch"]))
     cond = ConditionConfig.from_dict(json.loads(st["cond"]))
-    G = ConditionalGenerator(arch, cond)
+    stage1 = st.get("stage1", "stylegen")
+    G = text_generator(arch, cond, stage1) if family == "text" else ConditionalGenerator(arch, cond)
     G.load_state_dict(st["G_ema"])
     modules: dict[str, Any] = {"generator": G}
     architecture = {**arch.to_dict(), "condition": cond.to_dict()}
+    if family == "text":
+        architecture["stage1"] = stage1
     resolution = arch.resolution
     if "R_ema" in st:
         ref = RefinerConfig.from_dict(json.loads(st["refiner"]))
