@@ -27,6 +27,10 @@ class ConditionConfig:
     embed_dim: int = 256
     ca_dim: int = 0  # > 0: StackGAN conditioning augmentation (μ, σ) to this many dims before the embed
     cmap_dim: int = 128
+    # Scale c to unit mean square first. Sentence embeddings have norm 1 (entries ≈ 0.05): through
+    # equalized-lr layers the text signal started 20× below CA's unit noise and D's projection near zero,
+    # so no prompt changed anything. Labels (age) are already O(1) and keep False.
+    normalize_c: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -69,10 +73,13 @@ class ConditionalMapping(nn.Module):
             setattr(self, f"fc{i}", EqualLinear(dims[i], dims[i + 1], lr_mul=cfg.mapping_lr_mul,
                                                 activation="lrelu"))
         self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
+        self.normalize_c = cond.normalize_c
 
     def condition(self, c: torch.Tensor, eps: torch.Tensor | None = None, variation: float = 1.0
                   ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
         """Raw condition → embedded condition (and CA's μ, log σ² when CA is on)."""
+        if self.normalize_c:
+            c = normalize_2nd_moment(c)
         if self.ca is None:
             return self.embed(c), None, None
         c_hat, mu, logvar = self.ca(c, eps, variation)
@@ -126,6 +133,7 @@ class ConditionalDiscriminator(Discriminator):
         self.cmap = nn.Sequential(EqualLinear(cond.c_dim, cond.cmap_dim, activation="lrelu"),
                                   EqualLinear(cond.cmap_dim, cond.cmap_dim))
         self.cmap_dim = cond.cmap_dim
+        self.normalize_c = cond.normalize_c
 
     def forward(self, img: torch.Tensor, c: torch.Tensor,  # type: ignore[override]
                 memory_format: torch.memory_format = torch.contiguous_format) -> torch.Tensor:
@@ -133,4 +141,6 @@ class ConditionalDiscriminator(Discriminator):
         x = self.blocks(x)
         x = self.conv(self.mbstd(x))
         x = self.out(self.fc(x.float().flatten(1)))
+        if self.normalize_c:
+            c = normalize_2nd_moment(c)
         return (x * self.cmap(c)).sum(dim=1, keepdim=True) / math.sqrt(self.cmap_dim)

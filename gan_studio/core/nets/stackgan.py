@@ -1,12 +1,13 @@
 """StackGAN's generators: Stage I (sentence → low-resolution image) and Stage II (a refiner to twice that).
 
-Stage I is StackGAN's own: conditioning augmentation of the sentence embedding, joined with z, through a
-fully connected layer to 4×4 and then upsample-conv-BatchNorm-ReLU blocks. We first used a conditional
-StyleGen here; on a 2-core CPU it was still drawing the same pale blob for every prompt after 14 kimg,
-where this design lays out colour and shape per prompt within a few kimg (BatchNorm, no equalized
-learning rate, no mapping network to learn first). It keeps StyleGen's interface (``mapping``, ws, ``map_c``,
-``w_mean``, ``synthesize``) so the trainer, sessions, truncation and walks work unchanged: its "w" is
-z ‖ embedded condition, one vector (``num_ws`` = 1).
+Stage I is StackGAN's: conditioning augmentation of the sentence embedding, joined with z, through a
+fully connected layer to 4×4 and then upsample-conv-norm blocks; plain convs and no mapping network to
+learn first, so it starts drawing in far fewer images than a conditional StyleGen (which we also keep, for
+GPUs). The norm is PGGAN's pixel norm, not StackGAN's BatchNorm: with BatchNorm an image depended on the
+rest of its batch, and in eval mode (one image at a time, as the panel draws) samples faded to nearly
+transparent even with recomputed statistics; pixel norm behaves the same in both. Stage I keeps
+StyleGen's interface (``mapping``, ws, ``map_c``, ``w_mean``, ``synthesize``), so the trainer, sessions,
+truncation and walks work unchanged: its "w" is z ‖ embedded condition, one vector (``num_ws`` = 1).
 
 Stage II sees Stage I's image and the sentence, encodes to features at the low resolution, joins the
 sentence code spatially, refines with residual blocks, upsamples and adds detail to a bilinear ×2 of the
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .layers import EqualLinear
-from .stylegen import StyleGenConfig, truncate
+from .stylegen import StyleGenConfig, normalize_2nd_moment, truncate
 
 if TYPE_CHECKING:
     from .conditional import ConditionConfig
@@ -36,6 +37,7 @@ class RefinerConfig:
     cond_dim: int = 64
     ch: int = 96
     n_res: int = 3
+    normalize_c: bool = False  # see ConditionConfig.normalize_c
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,6 +73,8 @@ class Refiner(nn.Module):
     def forward(self, img: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         """img [N, C, h, w] in [−1, 1] and sentence embeddings [N, c_dim] → [N, C, 2h, 2w]."""
         h = F.leaky_relu(self.enc(img), 0.2)
+        if self.cfg.normalize_c:
+            c = normalize_2nd_moment(c)
         code = F.leaky_relu(self.cond(c), 0.2)[:, :, None, None].expand(-1, -1, *h.shape[2:])
         h = F.leaky_relu(self.joint(torch.cat([h, code], dim=1)), 0.2)
         h = self.res(h)
@@ -90,9 +94,12 @@ class Stage1Mapping(nn.Module):
         self.ca = ConditioningAugmentation(cond.c_dim, cond.ca_dim) if cond.ca_dim else None
         self.embed = EqualLinear(cond.ca_dim or cond.c_dim, cond.embed_dim)
         self.register_buffer("w_avg", torch.zeros(cfg.z_dim + cond.embed_dim))
+        self.normalize_c = cond.normalize_c
 
     def condition(self, c: torch.Tensor, eps: torch.Tensor | None = None, variation: float = 1.0
                   ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
+        if self.normalize_c:
+            c = normalize_2nd_moment(c)
         if self.ca is None:
             return self.embed(c), None, None
         c_hat, mu, logvar = self.ca(c, eps, variation)
@@ -102,8 +109,15 @@ class Stage1Mapping(nn.Module):
         return torch.cat([z, c_embed], dim=1)
 
 
+class PixelNorm(nn.Module):
+    """Each pixel's feature vector scaled to unit mean square (PGGAN); independent of the batch."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return normalize_2nd_moment(x)
+
+
 class Stage1Generator(nn.Module):
-    """StackGAN Stage I: (z ‖ CA(sentence)) → FC → 4×4 → [up ×2, conv3×3, BN, ReLU]… → tanh image."""
+    """StackGAN Stage I: (z ‖ CA(sentence)) → FC → 4×4 → [up ×2, conv3×3, lrelu, pixel norm]… → tanh."""
 
     def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
         super().__init__()
@@ -111,14 +125,13 @@ class Stage1Generator(nn.Module):
         self.num_ws = 1
         self.mapping = Stage1Mapping(cfg, cond)
         c4 = cfg.channels(4)
-        self.fc = nn.Sequential(nn.Linear(cfg.z_dim + cond.embed_dim, c4 * 16, bias=False),
-                                nn.BatchNorm1d(c4 * 16), nn.ReLU(True))
-        blocks = []
+        self.fc = nn.Linear(cfg.z_dim + cond.embed_dim, c4 * 16)
+        blocks: list[nn.Module] = [nn.LeakyReLU(0.2), PixelNorm()]
         res = 4
         while res < cfg.resolution:
             blocks += [nn.Upsample(scale_factor=2, mode="nearest"),
-                       nn.Conv2d(cfg.channels(res), cfg.channels(res * 2), 3, padding=1, bias=False),
-                       nn.BatchNorm2d(cfg.channels(res * 2)), nn.ReLU(True)]
+                       nn.Conv2d(cfg.channels(res), cfg.channels(res * 2), 3, padding=1),
+                       nn.LeakyReLU(0.2), PixelNorm()]
             res *= 2
         self.blocks = nn.Sequential(*blocks)
         self.to_img = nn.Conv2d(cfg.channels(cfg.resolution), cfg.img_channels, 3, padding=1)

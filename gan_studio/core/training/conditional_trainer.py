@@ -248,7 +248,7 @@ class TextTrainer(ConditionalTrainer):
                 {"params": mapping, "lr": 0.0025, "betas": (0.0, 0.99), "eps": 1e-8},
                 {"params": rest, "lr": cfg.lr_g or 2e-4, "betas": (0.5, 0.999)}])
         ref = cfg.arch.get("refiner", {})
-        self.ref_cfg = RefinerConfig(img_channels=cfg.channels, **ref)
+        self.ref_cfg = RefinerConfig(img_channels=cfg.channels, **{"normalize_c": True, **ref})
         self.R = Refiner(self.ref_cfg).to(self.device)
         d2_cfg = StyleGenConfig.from_dict({**self.net_cfg.to_dict(), "resolution": self.net_cfg.resolution * 2})
         self.D2 = ConditionalDiscriminator(d2_cfg, self.cond_cfg).to(self.device)
@@ -264,7 +264,7 @@ class TextTrainer(ConditionalTrainer):
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
         return ConditionConfig(c_dim=384, embed_dim=cfg.arch.get("embed_dim", 256),
-                               ca_dim=cfg.arch.get("ca_dim", 128))
+                               ca_dim=cfg.arch.get("ca_dim", 128), normalize_c=True)
 
     def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
         return (text_generator(self.net_cfg, self.cond_cfg, self.stage1),
