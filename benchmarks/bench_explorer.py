@@ -55,21 +55,33 @@ def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
     idx = win.model_picker.findData(model_id)
     win.model_picker.setCurrentIndex(idx)
     ex = win.explorer
-    shown = {"n": 0}
-    ex.worker.finished.connect(lambda key, *a: shown.__setitem__("n", shown["n"] + (key == "explorer-main")))
-    # Warm up (model load, first allocations).
-    ex.seed_box.setValue(1000)
-    t = time.perf_counter()
-    while shown["n"] < 1 and time.perf_counter() - t < 120:
-        app.processEvents()
-    lat = []
-    for i in range(frames):
-        before = shown["n"]
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+
+    def on_finished(key: str, *_a: object) -> None:
+        if key == "explorer-main":
+            loop.quit()
+
+    # Connected after the panel's own slot, so the image is already set on the view when this runs. The GUI
+    # thread waits in its event loop like a user's window does (a busy-polling loop took a core from torch).
+    ex.worker.finished.connect(on_finished)
+
+    guard = QTimer()
+    guard.setSingleShot(True)
+    guard.timeout.connect(loop.quit)
+
+    def frame(seed: int, timeout_ms: int) -> float:
         t0 = time.perf_counter()
-        ex.seed_box.setValue(2000 + i)
-        while shown["n"] == before:
-            app.processEvents()
-        lat.append((time.perf_counter() - t0) * 1000)
+        guard.start(timeout_ms)
+        ex.seed_box.setValue(seed)
+        loop.exec()
+        guard.stop()
+        return (time.perf_counter() - t0) * 1000
+
+    frame(1000, 120000)  # warm up (model load, first allocations)
+    lat = [frame(2000 + i, 30000) for i in range(frames)]
+    ex.worker.finished.disconnect(on_finished)
     # GUI stall during 200 rapid slider moves.
     meter = StallMeter()
     rng = np.random.RandomState(0)

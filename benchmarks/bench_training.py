@@ -273,12 +273,14 @@ def to_uint8(x) -> np.ndarray:
 
 
 def run_for(step, args: argparse.Namespace) -> tuple[dict, dict]:
-    """Warm-up step (its FLOPs counted: forward + backward, G and D), then steps for --seconds (or
-    --quality-minutes): images/s over that window."""
+    """Warm-up step, a step whose FLOPs are counted (forward + backward, G and D; FlopCounterMode cannot
+    follow the double backward of R1 / gradient penalties, so it is a step without them: step 1 for both
+    StyleGAN2s), then steps for --seconds (or --quality-minutes): images/s over that window."""
     from torch.utils.flop_counter import FlopCounterMode
 
+    first = step()
     with FlopCounterMode(display=False) as fc:
-        first = step()
+        step()
     t0, n, last = time.perf_counter(), 0, first
     budget = args.quality_minutes * 60 if args.quality_minutes else args.seconds
     while time.perf_counter() - t0 < budget:
@@ -386,7 +388,7 @@ def main() -> None:
         )
     print(
         "ratio = ours images/s ÷ that trainer's; GFLOP/img = one training step's counted FLOPs (forward and "
-        "backward of G and D, regularizers included) per image; % conv = of the conv ceiling above"
+        "backward of G and D, without the lazy regularizers) per image; % conv = of the conv ceiling above"
     )
     if args.quality_minutes:
         from gan_studio.core.data.images import load_folder

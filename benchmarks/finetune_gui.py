@@ -81,11 +81,13 @@ def main() -> None:
     wait(lambda: False, args.minutes * 60 / 2)
     shot("1-halfway")
     win.jobs.select(name)
+    wait(lambda: win.jobs.cancel_button.isEnabled(), 30)  # buttons follow the job's status (1 s timer)
     win.jobs.cancel_button.click()
     wait(lambda: store.get(name).status() not in ("running", "stopping"), 300)
     p = store.get(name).last_progress() or {}
     log(f"cancelled halfway: status {store.get(name).status()}, step {p.get('step')}, kimg {p.get('kimg')}")
     shot("2-cancelled")
+    wait(lambda: win.jobs.resume_button.isEnabled(), 30)
     win.jobs.resume_button.click()
     wait(lambda: store.get(name).status() == "running", 120)
     log("resumed")
@@ -97,6 +99,7 @@ def main() -> None:
     shot("3-finished")
     registered: list[str] = []
     win.jobs.modelRegistered.connect(registered.append)
+    wait(lambda: win.jobs.register_button.isEnabled(), 30)
     win.jobs.register_button.click()
     wait(lambda: bool(registered), 1800)
     model_id = registered[0]
