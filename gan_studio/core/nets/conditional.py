@@ -62,17 +62,13 @@ def kl_loss(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.square() + logvar.exp() - 1 - logvar).sum(1).mean()
 
 
-class ConditionalMapping(nn.Module):
-    def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
+class ConditionInput(nn.Module):
+    """Raw condition → (optional unit-mean-square scaling) → CA → embedding; shared by both Stage I designs."""
+
+    def __init__(self, cond: ConditionConfig) -> None:
         super().__init__()
-        self.num_layers = cfg.mapping_layers
         self.ca = ConditioningAugmentation(cond.c_dim, cond.ca_dim) if cond.ca_dim else None
         self.embed = EqualLinear(cond.ca_dim or cond.c_dim, cond.embed_dim)
-        dims = [cfg.z_dim + cond.embed_dim] + [cfg.w_dim] * cfg.mapping_layers
-        for i in range(cfg.mapping_layers):
-            setattr(self, f"fc{i}", EqualLinear(dims[i], dims[i + 1], lr_mul=cfg.mapping_lr_mul,
-                                                activation="lrelu"))
-        self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
         self.normalize_c = cond.normalize_c
 
     def condition(self, c: torch.Tensor, eps: torch.Tensor | None = None, variation: float = 1.0
@@ -85,6 +81,17 @@ class ConditionalMapping(nn.Module):
         c_hat, mu, logvar = self.ca(c, eps, variation)
         return self.embed(c_hat), mu, logvar
 
+
+class ConditionalMapping(ConditionInput):
+    def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
+        super().__init__(cond)
+        self.num_layers = cfg.mapping_layers
+        dims = [cfg.z_dim + cond.embed_dim] + [cfg.w_dim] * cfg.mapping_layers
+        for i in range(cfg.mapping_layers):
+            setattr(self, f"fc{i}", EqualLinear(dims[i], dims[i + 1], lr_mul=cfg.mapping_lr_mul,
+                                                activation="lrelu"))
+        self.register_buffer("w_avg", torch.zeros(cfg.w_dim))
+
     def forward(self, z: torch.Tensor, c_embed: torch.Tensor) -> torch.Tensor:
         x = torch.cat([normalize_2nd_moment(z), normalize_2nd_moment(c_embed)], dim=1)
         for i in range(self.num_layers):
@@ -92,13 +99,14 @@ class ConditionalMapping(nn.Module):
         return x
 
 
-class ConditionalGenerator(Generator):
-    """(z, c) → w → image; ``map`` takes the condition, ``synthesize`` is StyleGen's."""
+class ConditionalSampling:
+    """(z, c) → ws and the per-condition truncation centre, for any generator with ``mapping``
+    (a ConditionInput that maps (z, embedded c) → w), ``num_ws``, ``cfg`` and ``cond``."""
 
-    def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
-        super().__init__(cfg)
-        self.cond = cond
-        self.mapping = ConditionalMapping(cfg, cond)
+    mapping: ConditionalMapping
+    num_ws: int
+    cfg: StyleGenConfig
+    cond: ConditionConfig
 
     def map_c(self, z: torch.Tensor, c: torch.Tensor, psi: float = 1.0, cutoff: int | None = None,
               eps: torch.Tensor | None = None, variation: float = 1.0,
@@ -110,9 +118,6 @@ class ConditionalGenerator(Generator):
             ws = truncate(ws, self.mapping.w_avg if w_avg is None else w_avg, psi, cutoff)
         return ws
 
-    def map(self, z: torch.Tensor, psi: float = 1.0, cutoff: int | None = None) -> torch.Tensor:
-        raise TypeError("a conditional generator needs a condition: use map_c(z, c)")
-
     @torch.no_grad()
     def w_mean(self, c: torch.Tensor, n: int = 512, seed: int = 0) -> torch.Tensor:
         """The average w for one condition [1, c_dim] → [w_dim]: truncation's centre for that condition."""
@@ -121,6 +126,18 @@ class ConditionalGenerator(Generator):
         eps = torch.zeros(n, self.cond.ca_dim, device=c.device) if self.cond.ca_dim else None
         emb, _, _ = self.mapping.condition(c.expand(n, -1), eps)
         return self.mapping(z, emb).mean(0)
+
+
+class ConditionalGenerator(ConditionalSampling, Generator):
+    """(z, c) → w → image; ``map`` takes the condition, ``synthesize`` is StyleGen's."""
+
+    def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
+        super().__init__(cfg)
+        self.cond = cond
+        self.mapping = ConditionalMapping(cfg, cond)
+
+    def map(self, z: torch.Tensor, psi: float = 1.0, cutoff: int | None = None) -> torch.Tensor:
+        raise TypeError("a conditional generator needs a condition: use map_c(z, c)")
 
 
 class ConditionalDiscriminator(Discriminator):

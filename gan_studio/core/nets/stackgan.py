@@ -17,17 +17,13 @@ input (so an untrained refiner is a clean upsampler, and training only has to le
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import EqualLinear
-from .stylegen import StyleGenConfig, normalize_2nd_moment, truncate
-
-if TYPE_CHECKING:
-    from .conditional import ConditionConfig
+from .conditional import ConditionalSampling, ConditionConfig, ConditionInput
+from .stylegen import StyleGenConfig, normalize_2nd_moment
 
 
 @dataclass(frozen=True)
@@ -84,26 +80,12 @@ class Refiner(nn.Module):
         return base + self.out(h)
 
 
-class Stage1Mapping(nn.Module):
+class Stage1Mapping(ConditionInput):
     """Sentence → CA → embedding; "w" = z ‖ embedding (StackGAN's generator input, as one vector)."""
 
     def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
-        super().__init__()
-        from .conditional import ConditioningAugmentation
-
-        self.ca = ConditioningAugmentation(cond.c_dim, cond.ca_dim) if cond.ca_dim else None
-        self.embed = EqualLinear(cond.ca_dim or cond.c_dim, cond.embed_dim)
+        super().__init__(cond)
         self.register_buffer("w_avg", torch.zeros(cfg.z_dim + cond.embed_dim))
-        self.normalize_c = cond.normalize_c
-
-    def condition(self, c: torch.Tensor, eps: torch.Tensor | None = None, variation: float = 1.0
-                  ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor | None]:
-        if self.normalize_c:
-            c = normalize_2nd_moment(c)
-        if self.ca is None:
-            return self.embed(c), None, None
-        c_hat, mu, logvar = self.ca(c, eps, variation)
-        return self.embed(c_hat), mu, logvar
 
     def forward(self, z: torch.Tensor, c_embed: torch.Tensor) -> torch.Tensor:
         return torch.cat([z, c_embed], dim=1)
@@ -116,7 +98,7 @@ class PixelNorm(nn.Module):
         return normalize_2nd_moment(x)
 
 
-class Stage1Generator(nn.Module):
+class Stage1Generator(ConditionalSampling, nn.Module):
     """StackGAN Stage I: (z ‖ CA(sentence)) → FC → 4×4 → [up ×2, conv3×3, lrelu, pixel norm]… → tanh."""
 
     def __init__(self, cfg: StyleGenConfig, cond: ConditionConfig) -> None:
@@ -142,24 +124,6 @@ class Stage1Generator(nn.Module):
         n = ws.shape[0]
         x = self.fc(ws[:, 0]).view(n, -1, 4, 4).contiguous(memory_format=memory_format)
         return torch.tanh(self.to_img(self.blocks(x))).float()
-
-    def map_c(self, z: torch.Tensor, c: torch.Tensor, psi: float = 1.0, cutoff: int | None = None,
-              eps: torch.Tensor | None = None, variation: float = 1.0,
-              w_avg: torch.Tensor | None = None) -> torch.Tensor:
-        emb, _, _ = self.mapping.condition(c, eps, variation)
-        ws = self.mapping(z, emb).unsqueeze(1)
-        if psi != 1.0:
-            ws = truncate(ws, self.mapping.w_avg if w_avg is None else w_avg, psi, cutoff)
-        return ws
-
-    @torch.no_grad()
-    def w_mean(self, c: torch.Tensor, n: int = 512, seed: int = 0) -> torch.Tensor:
-        """Truncation's centre for one condition: z's mean (0) beside the condition's mean embedding."""
-        gen = torch.Generator().manual_seed(seed)
-        z = torch.randn(n, self.cfg.z_dim, generator=gen).to(c.device)
-        eps = torch.zeros(n, self.cond.ca_dim, device=c.device) if self.cond.ca_dim else None
-        emb, _, _ = self.mapping.condition(c.expand(n, -1), eps)
-        return self.mapping(z, emb).mean(0)
 
 
 def text_generator(arch: StyleGenConfig, cond: ConditionConfig, stage1: str) -> nn.Module:
