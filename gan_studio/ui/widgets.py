@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSlider, QToolButton, QWidget
 
 
 def checkerboard(size: int = 8) -> QPixmap:
@@ -340,3 +340,16 @@ def throttle_timer(parent: QObject, interval_ms: int, slot: Callable[[], None]) 
     timer.setInterval(interval_ms)
     timer.timeout.connect(slot)
     return timer
+
+
+def scroll_strip(height: int) -> tuple[QHBoxLayout, QScrollArea]:
+    """A horizontal row of thumbnails (insert before its trailing stretch) in a fixed-height scroll area."""
+    row = QHBoxLayout()
+    row.addStretch(1)
+    inner = QWidget()
+    inner.setLayout(row)
+    scroll = QScrollArea()
+    scroll.setWidget(inner)
+    scroll.setWidgetResizable(True)
+    scroll.setFixedHeight(height)
+    return row, scroll

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, scroll_strip, throttle_timer
 
 MAX_SEED = 2**31 - 1
 THROTTLE_MS = 50  # live preview while the slider moves: at most one request per this many ms
@@ -187,15 +186,8 @@ class AgePanel(QWidget):
         self.n_spin.setRange(2, 12)
         self.n_spin.setValue(6)
         self.n_spin.setToolTip("How many ages the strip shows, from baby to old")
-        self.strip_row = QHBoxLayout()
-        self.strip_row.addStretch(1)
         self.strip_thumbs: list[Thumb] = []
-        strip_w = QWidget()
-        strip_w.setLayout(self.strip_row)
-        strip_scroll = QScrollArea()
-        strip_scroll.setWidget(strip_w)
-        strip_scroll.setWidgetResizable(True)
-        strip_scroll.setFixedHeight(112)
+        self.strip_row, strip_scroll = scroll_strip(112)
         sl = QHBoxLayout(strip_box)
         n_col = QVBoxLayout()
         n_col.addWidget(QLabel("Faces"))
@@ -207,14 +199,7 @@ class AgePanel(QWidget):
         fav_box = QGroupBox("Favourites")
         self.fav_btn = QPushButton("★ Add face")
         self.fav_btn.setToolTip("Keep this face to come back to it (click a favourite to pick it)")
-        self.fav_strip = QHBoxLayout()
-        self.fav_strip.addStretch(1)
-        fav_w = QWidget()
-        fav_w.setLayout(self.fav_strip)
-        fav_scroll = QScrollArea()
-        fav_scroll.setWidget(fav_w)
-        fav_scroll.setWidgetResizable(True)
-        fav_scroll.setFixedHeight(104)
+        self.fav_strip, fav_scroll = scroll_strip(104)
         fl = QHBoxLayout(fav_box)
         fl.addWidget(self.fav_btn, 0, Qt.AlignmentFlag.AlignTop)
         fl.addWidget(fav_scroll, 1)

@@ -18,14 +18,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb
+from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip
 
 GRID = 16
 MAX_SEED = 2**31 - 1
@@ -191,14 +190,7 @@ class ExplorerPanel(QWidget):
         gl.addLayout(nav, 0, 8, 2, 1)
         gl.setColumnStretch(9, 1)
 
-        self.fav_strip = QHBoxLayout()
-        self.fav_strip.addStretch(1)
-        fav_w = QWidget()
-        fav_w.setLayout(self.fav_strip)
-        fav_scroll = QScrollArea()
-        fav_scroll.setWidget(fav_w)
-        fav_scroll.setWidgetResizable(True)
-        fav_scroll.setFixedHeight(118)
+        self.fav_strip, fav_scroll = scroll_strip(118)
         fav_box = QGroupBox("Favourites")
         QVBoxLayout(fav_box).addWidget(fav_scroll)
 

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, scroll_strip, throttle_timer
 
 MAX_SEED = 2**31 - 1
 DEFAULT_COUNT = 8
@@ -228,14 +228,7 @@ class TextPanel(QWidget):
         results.addWidget(self.stack, 3)
         results.addLayout(focus, 2)
 
-        self.fav_strip = QHBoxLayout()
-        self.fav_strip.addStretch(1)
-        fav_w = QWidget()
-        fav_w.setLayout(self.fav_strip)
-        fav_scroll = QScrollArea()
-        fav_scroll.setWidget(fav_w)
-        fav_scroll.setWidgetResizable(True)
-        fav_scroll.setFixedHeight(118)
+        self.fav_strip, fav_scroll = scroll_strip(118)
         fav_box = QGroupBox("Favourites")
         QVBoxLayout(fav_box).addWidget(fav_scroll)
 
