@@ -198,3 +198,28 @@ def test_bundled_age_model_greys_the_hair_and_keeps_the_skin(folder):
                                  - adult[mid][..., :3].astype(float).mean((0, 1))).mean())
     assert greyer >= 6
     assert np.median(skin_drift) < 40
+
+
+TEXT = _family_folders("text")
+
+
+@pytest.mark.parametrize("folder", TEXT, ids=[p.name for p in TEXT])
+def test_bundled_text_model_follows_the_prompt_and_varies_by_seed(folder):
+    """"red heart" paints redder than "smiling cat" (yellow), and one prompt's seeds give different images."""
+    from gan_studio.core.sessions.cond_requests import TextRequest
+    from gan_studio.core.sessions.text import TextSession
+
+    lib = Library(roots=[(BUNDLED, "bundled")])
+    model_id = json.loads((folder / "card.json").read_text())["id"]
+    sess = TextSession.open(model_id, library=lib, device="cpu")
+    seeds = tuple(range(8))
+    heart = np.stack(sess.render(TextRequest(model_id, "red heart", seeds=seeds))).astype(float)
+    cat = np.stack(sess.render(TextRequest(model_id, "smiling cat", seeds=seeds))).astype(float)
+
+    def red_minus_green(imgs):
+        weight = imgs[..., 3] / 255.0
+        return float(((imgs[..., 0] - imgs[..., 1]) * weight).sum() / weight.sum())
+
+    assert red_minus_green(heart) > red_minus_green(cat) + 40  # measured: 122 vs 41
+    pairs = [np.abs(heart[i] - heart[i + 1])[..., :3].mean() for i in range(len(seeds) - 1)]
+    assert np.median(pairs) > 5  # measured: 15 (mean absolute RGB difference of neighbouring seeds)

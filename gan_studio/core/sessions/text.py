@@ -1,8 +1,9 @@
 """TextSession: prompt → images (StackGAN-style), pure functions of ``TextRequest``.
 
-The prompt is embedded by the offline sentence encoder (cached per prompt); Stage I (a conditional
-StyleGen) draws 64 px from (seed, conditioning-augmentation sample), Stage II refines to 128 px with the
-sentence again. ``variation`` scales the CA noise: 0 gives the sentence's mean code, 1 the training spread.
+The prompt is embedded by the offline sentence encoder (cached per prompt); Stage I (StackGAN's, or a
+conditional StyleGen) draws the low resolution from (seed, conditioning-augmentation sample), Stage II
+refines it to twice that with the sentence again. ``variation`` scales the CA noise: 0 gives the
+sentence's mean code, 1 the training spread.
 """
 
 from __future__ import annotations

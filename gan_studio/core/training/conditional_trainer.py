@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..nets.stylegen import StyleGenConfig, z_from_seed
 from .augment import augment
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, finished_run, train_run
+from .losses import mode_seeking
 from .stylegen_trainer import StyleGenTrainer
 
 log = logging.getLogger("gan_studio.train")
@@ -42,6 +44,10 @@ class ConditionalTrainer(StyleGenTrainer):
 
     mismatch_weight = 0.5
     kl_weight = 0.0
+    # MSGAN's mode-seeking term: pairs with one condition and two z are pushed apart in image space
+    # (relative to their z distance), so seeds vary instead of collapsing to one image per condition.
+    mode_seeking_weight = 0.0
+    mode_seeking_target = 0.2
 
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         self.cond_cfg = self.condition_config(cfg)
@@ -83,10 +89,22 @@ class ConditionalTrainer(StyleGenTrainer):
         assert self.data is not None
         return self.data[idx.to(self.data.device)].float() / 127.5 - 1.0
 
-    def _ws_c(self, n: int, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        emb, mu, logvar = self.G.mapping.condition(c, torch.randn(n, self.cond_cfg.ca_dim, generator=self.gen
-                                                                  ).to(self.device)
-                                                   if self.cond_cfg.ca_dim else None)
+    def _fake_conds(self, n: int) -> torch.Tensor:
+        """Conditions for a batch of fakes; with mode seeking, the second half repeats the first."""
+        if self.mode_seeking_weight <= 0:
+            return self._conds_of(self._indices(n))
+        half = self._conds_of(self._indices((n + 1) // 2))
+        return torch.cat([half, half])[:n]
+
+    def _ws_c(self, n: int, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        eps = None
+        if self.cond_cfg.ca_dim:
+            eps = torch.randn(n, self.cond_cfg.ca_dim, generator=self.gen)
+            if self.mode_seeking_weight > 0:  # paired fakes share the CA sample too: only z differs
+                h = (n + 1) // 2
+                eps = torch.cat([eps[:h], eps[:h]])[:n]
+            eps = eps.to(self.device)
+        emb, mu, logvar = self.G.mapping.condition(c, eps)
         z = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
         ws = self.G.mapping(z, emb).unsqueeze(1).repeat(1, self.G.num_ws, 1)
         if (self.cfg.style_mixing > 0 and self.G.num_ws > 1
@@ -95,7 +113,7 @@ class ConditionalTrainer(StyleGenTrainer):
             z2 = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
             ws[:, cutoff:] = self.G.mapping(z2, emb).unsqueeze(1)
         kl = kl_loss(mu, logvar) if mu is not None and logvar is not None else torch.zeros([], device=self.device)
-        return ws, kl
+        return ws, kl, z
 
     # -- one step ------------------------------------------------------------------------------------
     def train_step(self) -> dict[str, float]:
@@ -104,15 +122,17 @@ class ConditionalTrainer(StyleGenTrainer):
         mf = self.memory_format
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
-        c_fake = self._conds_of(self._indices(n))
+        c_fake = self._fake_conds(n)
         with torch.no_grad():
             emb, _, _ = self.G.mapping.condition(c_fake, torch.zeros(n, self.cond_cfg.ca_dim, device=self.device)
                                                  if self.cond_cfg.ca_dim else None)
             w = self.G.mapping(torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device), emb)
             self.G.mapping.w_avg.lerp_(w.mean(0), 1 - 0.995)
-        ws, kl = self._ws_c(n, c_fake)
+        ws, kl, z = self._ws_c(n, c_fake)
         fake = self.G.synthesize(ws, "random", memory_format=mf)
         loss_g = F.softplus(-self.D(self._aug(fake), c_fake, mf)).mean() + self.kl_weight * kl
+        ms = mode_seeking(fake, z, self.mode_seeking_target) if self.mode_seeking_weight > 0 else torch.zeros([])
+        loss_g = loss_g + self.mode_seeking_weight * ms
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()
@@ -142,7 +162,7 @@ class ConditionalTrainer(StyleGenTrainer):
         self.opt_D.step()
         stats = {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "r1": r1.item(),
                  "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item(),
-                 "d_wrong": d_wrong.mean().item(), "kl": float(kl.detach())}
+                 "d_wrong": d_wrong.mean().item(), "kl": float(kl.detach()), "ms": float(ms.detach())}
         stats.update(self.extra_step(stage1, c_fake, idx, c_wrong, do_r1))
         self._update_ema()
         self.step += 1
@@ -238,8 +258,12 @@ class TextTrainer(ConditionalTrainer):
 
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         self.stage1 = cfg.arch.get("stage1", "stackgan")
+        self.mode_seeking_weight = float(cfg.arch.get("mode_seeking", 1.0))
+        if self.stage1 == "stackgan":  # new runs: equalized lr, z balanced against the sentence (Stage1Generator)
+            extra = {"normalize_inputs": True, "equalized": True, **cfg.arch.get("extra", {})}
+            cfg = replace(cfg, arch={**cfg.arch, "extra": extra})
         super().__init__(cfg, device)
-        if self.stage1 == "stackgan":
+        if self.stage1 == "stackgan" and not getattr(self.G, "equalized", False):
             # BatchNorm and plain convs take DCGAN's optimiser settings; CA and the embedding are equalized-lr
             # layers (their weights are scaled by 1/√fan-in at run time) and keep StyleGen's, or they barely move.
             mapping = list(self.G.mapping.parameters())

@@ -1,4 +1,4 @@
-"""GAN losses of the translation families (pix2pix's vanilla BCE, CycleGAN's least squares)."""
+"""GAN losses shared across families: pix2pix's vanilla BCE, CycleGAN's least squares, mode seeking."""
 
 from __future__ import annotations
 
@@ -16,3 +16,13 @@ def gan_loss(logits: torch.Tensor, real: bool, kind: str = "vanilla") -> torch.T
 def adam(params, lr: float) -> torch.optim.Adam:
     """pix2pix/CycleGAN's optimiser: Adam(β1=0.5, β2=0.999)."""
     return torch.optim.Adam(params, lr=lr, betas=(0.5, 0.999))
+
+
+def mode_seeking(fake: torch.Tensor, z: torch.Tensor, target: float) -> torch.Tensor:
+    """Mode seeking (MSGAN, Mao et al. 2019) in DSGAN's bounded form, for a batch whose second half repeats
+    the first half's conditions with other z: push each pair apart until mean |G(z1,c) − G(z2,c)| /
+    mean |z1 − z2| reaches ``target``, then stop, so a caption with one right answer is not forced to vary
+    without end."""
+    h = fake.shape[0] // 2
+    lz = (fake[:h] - fake[h:2 * h]).abs().mean() / (z[:h] - z[h:2 * h]).abs().mean()
+    return F.relu(target - lz)
