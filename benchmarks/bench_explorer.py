@@ -18,7 +18,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QSettings  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from _machine import machine  # noqa: E402
@@ -51,37 +51,44 @@ def make_random_256(folder: Path) -> str:
     return "random-256"
 
 
-def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
-    idx = win.model_picker.findData(model_id)
-    win.model_picker.setCurrentIndex(idx)
-    ex = win.explorer
-    from PySide6.QtCore import QEventLoop, QTimer
+class SeedFrames:
+    """Pick a model in the window, then time seed changes: request → the panel has set the image."""
 
-    loop = QEventLoop()
+    def __init__(self, win, model_id: str) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
 
-    def on_finished(key: str, *_a: object) -> None:
+        win.model_picker.setCurrentIndex(win.model_picker.findData(model_id))
+        self.ex = win.explorer
+        self.loop = QEventLoop()
+        # Connected after the panel's own slot, so the image is already set on the view when this runs. The
+        # GUI thread waits in its event loop like a user's window does (busy-polling took a core from torch).
+        self.ex.worker.finished.connect(self._on_finished)
+        self.guard = QTimer()
+        self.guard.setSingleShot(True)
+        self.guard.timeout.connect(self.loop.quit)
+
+    def _on_finished(self, key: str, *_a: object) -> None:
         if key == "explorer-main":
-            loop.quit()
+            self.loop.quit()
 
-    # Connected after the panel's own slot, so the image is already set on the view when this runs. The GUI
-    # thread waits in its event loop like a user's window does (a busy-polling loop took a core from torch).
-    ex.worker.finished.connect(on_finished)
-
-    guard = QTimer()
-    guard.setSingleShot(True)
-    guard.timeout.connect(loop.quit)
-
-    def frame(seed: int, timeout_ms: int) -> float:
+    def __call__(self, seed: int, timeout_ms: int = 30000) -> float:
         t0 = time.perf_counter()
-        guard.start(timeout_ms)
-        ex.seed_box.setValue(seed)
-        loop.exec()
-        guard.stop()
+        self.guard.start(timeout_ms)
+        self.ex.seed_box.setValue(seed)
+        self.loop.exec()
+        self.guard.stop()
         return (time.perf_counter() - t0) * 1000
 
+    def close(self) -> None:
+        self.ex.worker.finished.disconnect(self._on_finished)
+
+
+def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
+    frame = SeedFrames(win, model_id)
+    ex = frame.ex
     frame(1000, 120000)  # warm up (model load, first allocations)
     lat = [frame(2000 + i, 30000) for i in range(frames)]
-    ex.worker.finished.disconnect(on_finished)
+    frame.close()
     # GUI stall during 200 rapid slider moves.
     meter = StallMeter()
     rng = np.random.RandomState(0)
@@ -96,29 +103,41 @@ def measure(win, app, model_id: str, frames: int) -> tuple[list[float], float]:
     return lat, meter.stop()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--frames", type=int, default=60)
-    ap.add_argument("--no-training", action="store_true", help="skip the run beside a training job")
-    args = ap.parse_args()
-    t_start = QElapsedTimer()
-    t_start.start()
-    app = QApplication([])
+def open_window() -> tuple[object, list[str], Path]:
+    """The main window on a fresh home with the bundled models plus ``random-256``; and the models to time."""
     from gan_studio.core.library.registry import Library
     from gan_studio.ui.main_window import MainWindow
 
     tmp = Path(tempfile.mkdtemp())
     os.environ["GAN_STUDIO_HOME"] = str(tmp)
     bundled = Library().ids()
-    make_random_256(tmp / "models")
+    # In a child process: the GUI thread must not run torch. Any torch op on it starts an OpenMP thread pool
+    # there, and with two pools on two cores the worker's frames ran 1.6–2.4× slower (measured: 22.5 ms
+    # per 64 px frame with torch on the worker thread only, 40–65 ms once the main thread had run torch).
+    subprocess.run([sys.executable, __file__, "--make-random-256", str(tmp / "models")], check=True)
     win = MainWindow(settings=QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat))
     win.show()
     win.load_models()
+    return win, [m for m in bundled if m.startswith("stylegen")] + ["random-256"], tmp
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=60)
+    ap.add_argument("--no-training", action="store_true", help="skip the run beside a training job")
+    ap.add_argument("--make-random-256", metavar="DIR", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.make_random_256:
+        make_random_256(Path(args.make_random_256))
+        return
+    app = QApplication([])
+    win, models, tmp = open_window()
     print(f"machine: {machine()}")
     print(f"{'model':28s} {'job':>9s} {'p50 ms':>8s} {'p95 ms':>8s} {'max GUI stall during 200 slider moves':>40s}")
-    models = [m for m in bundled if m.startswith("stylegen")] + ["random-256"]
     for training in (False,) if args.no_training else (False, True):
         job = start_training(tmp) if training else None
+        # What the window does when its jobs panel runs a job (this one is started here, outside the panel).
+        win.worker.share_cores_with_jobs(1 if job else 0)
         try:
             for model_id in models:
                 lat, stall = measure(win, app, model_id, args.frames)
@@ -136,7 +155,7 @@ def main() -> None:
 
 def start_training(tmp: Path) -> subprocess.Popen:
     """A fine-tune like the jobs panel starts: separate process, 1 thread, starter → faces; warmed up 20 s."""
-    data = Path("data/starter/faces/train")
+    data = Path(__file__).resolve().parent.parent / "data/starter/faces/train"
     if not data.is_dir():
         raise SystemExit("needs data/starter (gan-studio dataset build-starter --out data/starter)")
     cmd = [

@@ -1,6 +1,9 @@
 """Generator throughput and achieved GFLOP/s beside a matmul/conv ceiling measured in the same run.
 
     .venv/bin/python benchmarks/bench_generator.py [--model stylegen-faces-64] [--batch 16]
+
+Then, per synthesis block at batch 1, where the time goes: the small early blocks cannot fill two cores,
+which is why a single image stays far below the ceiling while a batch gets close.
 """
 
 from __future__ import annotations
@@ -66,6 +69,56 @@ def main() -> None:
             gflops = flops * batch / dt / 1e9
             print(f"{name:52s} {batch:5d} {flops / 1e9:9.3f} {dt / batch * 1000:8.2f} {batch / dt:8.1f} "
                   f"{gflops:8.1f} {100 * gflops / ceil['conv3x3 fp32 (64ch, channels_last)']:13.0f}%")
+    ceiling = ceil["conv3x3 fp32 (64ch, channels_last)"]
+    threads = torch.get_num_threads()
+    for name, G in nets.items():
+        print(f"\n{name}: per block at batch 1 (mapping and blocks timed one by one), {threads} threads vs 1")
+        print(f"  {'block':10s} {'MFLOP':>8s} {'ms':>7s} {'share':>6s} {'GFLOP/s':>8s} {'% ceiling':>9s} "
+              f"{'ms, 1 thread':>12s}")
+        rows = block_profile(G)
+        torch.set_num_threads(1)
+        single = block_profile(G)
+        torch.set_num_threads(threads)
+        for (block, mflop, ms, share), one in zip(rows, single, strict=True):
+            gfs = mflop / ms if ms else 0.0
+            print(f"  {block:10s} {mflop:8.1f} {ms:7.2f} {share:5.0f}% {gfs:8.1f} {100 * gfs / ceiling:8.0f}% "
+                  f"{one[2]:12.2f}")
+
+
+def block_mflop(cfg: StyleGenConfig, res: int) -> float:
+    c = cfg.channels(res)
+    flops = 2 * c * cfg.img_channels * res * res + 2 * 9 * c * c * res * res
+    if res > 4:
+        flops += 2 * 9 * cfg.channels(res // 2) * c * (res // 2) ** 2
+    return flops / 1e6
+
+
+def block_profile(G: Generator, min_s: float = 1.0) -> list[tuple[str, float, float, float]]:
+    """(block, MFLOP, ms, share of the frame) for one image: each block run alone on its real input."""
+    from gan_studio.core.nets.stylegen import SynthesisBlock
+
+    cfg = G.cfg
+    mf = torch.channels_last
+    rows = []
+    with torch.inference_mode():
+        z = torch.randn(1, cfg.z_dim)
+        ms_map = timeit(lambda: G.map(z), min_s) * 1000
+        rows.append(("mapping", 2 * (cfg.z_dim * cfg.w_dim + (cfg.mapping_layers - 1) * cfg.w_dim ** 2) / 1e6,
+                     ms_map))
+        ws = G.map(z)
+        x = img = None
+        w_idx = 0
+        for res in G.synthesis.block_resolutions:
+            block: SynthesisBlock = getattr(G.synthesis, f"b{res}")
+            n = block.num_conv + 1
+            w = ws[:, w_idx:w_idx + n]
+            args = (x, img, w, "const", 1.0, torch.float32, mf)
+            dt = timeit(lambda b=block, a=args: b(*a), min_s)
+            rows.append((f"b{res}", block_mflop(cfg, res), dt * 1000))
+            x, img = block(*args)
+            w_idx += block.num_conv
+    total = sum(r[2] for r in rows)
+    return [(name, mflop, ms, 100 * ms / total) for name, mflop, ms in rows]
 
 
 if __name__ == "__main__":

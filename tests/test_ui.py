@@ -209,3 +209,29 @@ def test_bad_recipe_file_gives_a_message(window, qtbot, tmp_path, monkeypatch):
     bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     window.open_recipe(Path(bad))
     assert shown and "not a readable image" in shown[0]
+
+
+def test_worker_leaves_the_cores_a_training_job_uses(qtbot):
+    """With a 1-thread job running, frames run on the cores it leaves; without jobs, on torch's default."""
+    import os
+
+    from gan_studio.ui.worker import InferenceWorker
+
+    worker = InferenceWorker(session_factory=lambda model_id: None)
+    got: list[int] = []
+    worker.finished.connect(lambda key, task_id, result, ms: got.append(result))
+
+    def threads_now() -> int:
+        got.clear()
+        worker.submit("t", "none", lambda _s: __import__("torch").get_num_threads(), convert=False)
+        qtbot.waitUntil(lambda: bool(got), timeout=10000)
+        return got[0]
+
+    try:
+        default = threads_now()
+        worker.share_cores_with_jobs(1)
+        assert threads_now() == max(1, min(default, (os.cpu_count() or 1) - 1))
+        worker.share_cores_with_jobs(0)
+        assert threads_now() == default
+    finally:
+        worker.stop()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.explorer_dock, self.jobs_dock)
         self.jobs.modelRegistered.connect(self._job_model_registered)
         self.jobs.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.jobs.runner.changed.connect(self._share_cores)
+        self._share_cores()
         self.docks = {"explorer": self.explorer_dock, "mixer": self.mixer_dock, "sketch": self.sketch_dock,
                       "translate": self.translate_dock}
         self.docks["jobs"] = self.jobs_dock
@@ -178,6 +181,11 @@ class MainWindow(QMainWindow):
         return act
 
     # -- models ----------------------------------------------------------------------------------------
+    def _share_cores(self) -> None:
+        """Interactive frames get the cores that running training jobs leave free."""
+        running = [j for j in self.jobs.runner.store.jobs() if j.status() == "running"]
+        self.worker.share_cores_with_jobs(sum(j.spec.threads or (os.cpu_count() or 1) for j in running))
+
     def load_models(self) -> None:
         """Fill the picker from the library (cards only: no torch needed to list them)."""
         lib = shared_library()
