@@ -140,8 +140,9 @@ def test_tiny_text_model_separates_two_captions(tmp_path, monkeypatch):
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=16, batch=16, kimg=4.0,
                       seed=0, threads=2, arch=arch, preview_every_s=1e9, checkpoint_every_s=1e9, augment="off",
                       lr_g=0.001, lr_d=0.005)
-    trainer = TextTrainer(cfg)
+    trainer = TextTrainer(TextTrainer.fresh_config(cfg))  # as train_run starts a new run
     assert type(trainer.G).__name__ == "Stage1Generator"  # StackGAN's Stage I is the family's default
+    assert trainer.G.equalized and trainer.G.mapping.normalize_inputs
     trainer.run()
     judge = train_feature_net(np.stack(reals), np.array(labels), num_classes=2, epochs=100)
     c = trainer.conds[[1, 0], 0]  # row 1 is a red circle, row 0 a blue square

@@ -259,9 +259,6 @@ class TextTrainer(ConditionalTrainer):
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         self.stage1 = cfg.arch.get("stage1", "stackgan")
         self.mode_seeking_weight = float(cfg.arch.get("mode_seeking", 1.0))
-        if self.stage1 == "stackgan":  # new runs: equalized lr, z balanced against the sentence (Stage1Generator)
-            extra = {"normalize_inputs": True, "equalized": True, **cfg.arch.get("extra", {})}
-            cfg = replace(cfg, arch={**cfg.arch, "extra": extra})
         super().__init__(cfg, device)
         if self.stage1 == "stackgan" and not getattr(self.G, "equalized", False):
             # BatchNorm and plain convs take DCGAN's optimiser settings; CA and the embedding are equalized-lr
@@ -285,6 +282,15 @@ class TextTrainer(ConditionalTrainer):
                                        betas=(0.0, 0.99**ratio), eps=1e-8)
         self.data_hi: torch.Tensor | None = None
         self.preview_c = torch.zeros(len(PREVIEW_PROMPTS), 384)
+
+    @classmethod
+    def fresh_config(cls, cfg: TrainConfig) -> TrainConfig:
+        """New runs of StackGAN's Stage I: equalized lr and z balanced against the sentence (Stage1Generator).
+        Runs started before these defaults resume with the plain layers their checkpoints hold."""
+        if cfg.arch.get("stage1", "stackgan") != "stackgan":
+            return cfg
+        extra = {"normalize_inputs": True, "equalized": True, **cfg.arch.get("extra", {})}
+        return replace(cfg, arch={**cfg.arch, "extra": extra})
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
         return ConditionConfig(c_dim=384, embed_dim=cfg.arch.get("embed_dim", 256),

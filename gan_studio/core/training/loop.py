@@ -40,6 +40,12 @@ class RunResult:
 class Trainer:
     """Base of the family trainers: owns the loop; subclasses own nets, optimisers and data."""
 
+    @classmethod
+    def fresh_config(cls, cfg: TrainConfig) -> TrainConfig:
+        """The family's defaults for a new run, written into its config.json; a resume reads them back, so a
+        run keeps the architecture it started with when a later version changes the defaults."""
+        return cfg
+
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         self.cfg = cfg
         self.device = device or torch.device("cpu")
@@ -183,6 +189,8 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
         saved = TrainConfig.load(run_dir)
         cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
                       minutes=cfg.minutes if cfg.minutes is not None else saved.minutes)
+    else:
+        cfg = trainer_cls.fresh_config(cfg)
     if is_distributed():
         from .ddp import run_replica
 
