@@ -88,9 +88,9 @@ class Stage1Mapping(ConditionInput):
         super().__init__(cond)
         self.register_buffer("w_avg", torch.zeros(cfg.z_dim + cond.embed_dim))
         # ``extra.normalize_inputs``: z and the embedded sentence each scaled to unit mean square before
-        # they are joined (as StyleGAN2-ADA's conditional mapping does). Without it the sentence code grew
-        # during training until, after the first pixel norm, z was noise on top: seeds stopped mattering
-        # (|ΔG| / |Δz| fell from 0.12 at init to 0.0004 within 4 kimg). Older cards keep the raw join.
+        # they are joined (as StyleGAN2-ADA's conditional mapping does), so neither can outgrow the other as
+        # CA's μ grows. Alone it did not stop seeds from collapsing (that was the plain layers, see
+        # ``extra.equalized`` below); it keeps the balance once they train. Older cards keep the raw join.
         self.normalize_inputs = bool(cfg.extra.get("normalize_inputs", False))
 
     def forward(self, z: torch.Tensor, c_embed: torch.Tensor) -> torch.Tensor:

@@ -261,8 +261,8 @@ class TextTrainer(ConditionalTrainer):
         self.mode_seeking_weight = float(cfg.arch.get("mode_seeking", 1.0))
         super().__init__(cfg, device)
         if self.stage1 == "stackgan" and not getattr(self.G, "equalized", False):
-            # BatchNorm and plain convs take DCGAN's optimiser settings; CA and the embedding are equalized-lr
-            # layers (their weights are scaled by 1/√fan-in at run time) and keep StyleGen's, or they barely move.
+            # Runs with plain convs (before ``extra.equalized``) take DCGAN's optimiser settings; CA and the
+            # embedding are equalized-lr layers (weights scaled by 1/√fan-in at run time) and keep StyleGen's.
             mapping = list(self.G.mapping.parameters())
             rest = [p for n, p in self.G.named_parameters() if not n.startswith("mapping.")]
             self.opt_G = torch.optim.Adam([
