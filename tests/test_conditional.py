@@ -14,6 +14,8 @@ from gan_studio.core.data.labels import (
     AGE_C_DIM,
     AgeLabel,
     age_condition,
+    balance_weights,
+    caption_variants,
     load_age_labels,
     load_captions,
     starter_face_label,
@@ -58,6 +60,27 @@ def test_captions_from_txt_and_csv(tmp_path):
     (tmp_path / "captions.csv").write_text("b.png,a blue thing\n", encoding="utf-8")
     got = {p.name: caps for p, caps in load_captions(tmp_path)}
     assert got == {"a.png": ["a red square", "red box"], "b.png": ["a blue thing"]}
+
+
+def test_starter_captions_add_the_head_noun_a_short_prompt_would_use():
+    assert "a tree" in caption_variants("palm tree", "animal-nature")
+    assert "a cat" in caption_variants("grinning cat with smiling eyes", "face")
+    assert "a man" in caption_variants("man getting massage dark skin tone", "person")
+    assert "a man" in caption_variants("man blond hair", "person")
+    assert "hands" in caption_variants("folded hands", "person")
+    # one-word names, bare verbs and directions get no extra caption
+    assert caption_variants("cat", "animal-nature") == ["an emoji of cat", "cat", "a cat", "a picture of cat",
+                                                         "a animal-nature emoji: cat"]
+    assert not any(c in ("a running", "a right") for c in caption_variants("person running", None)
+                   + caption_variants("backhand index pointing right", None))
+
+
+def test_balance_weights_count_skin_tone_variants_as_one_design():
+    caps = [caption_variants("waving hand", None), caption_variants("waving hand dark skin tone", None),
+            caption_variants("waving hand light skin tone", None), caption_variants("red heart", None)]
+    w = balance_weights(caps)
+    assert w[:3] == pytest.approx([1 / 3] * 3) and w[3] == 1.0
+    assert balance_weights([["a red square"], ["a blue square"]]) == [1.0, 1.0]
 
 
 def test_conditional_generator_uses_condition_and_keeps_synthesis_keys():

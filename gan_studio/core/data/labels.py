@@ -133,7 +133,41 @@ def caption_variants(name: str, category: str | None) -> list[str]:
     out = [f"an emoji of {name}", name, f"a {base}", f"a picture of {base}"]
     if category:
         out.append(f"a {category} emoji: {base}")
+    if noun := head_noun(name):
+        out.append(noun if noun.endswith("s") and not noun.endswith("ss")
+                   else f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}")
     return list(dict.fromkeys(out))
+
+
+_NOT_NOUNS = {"right", "left", "up", "down", "upwards", "downwards", "button", "together"}
+
+
+def head_noun(name: str) -> str | None:
+    """The noun a short prompt would use ("palm tree" → "tree", "grinning cat with big eyes" → "cat",
+    "man: white hair" → "man"); None for one-word names, verbs ("person running") and directions."""
+    base = _base_name(name.split(":", 1)[0])
+    head = re.split(r"\b(?:with|in|on|of|for|and|at)\b", base, maxsplit=1)[0].split()
+    if len(_base_name(name).split()) < 2:
+        return None
+    verb = next((i for i, w in enumerate(head) if i > 0 and w.endswith("ing")), None)
+    if verb is not None:  # "man getting massage", "person running": the subject
+        head = head[:verb]
+    elif any(base.endswith(h) for h in (*HAIR, "white hair")):  # "man blond hair"
+        head = head[:1]
+    noun = head[-1].lower()
+    if not noun.isalpha() or len(noun) < 3 or noun.endswith("ing") or noun in _NOT_NOUNS:
+        return None
+    return noun
+
+
+def balance_weights(captions: list[list[str]]) -> list[float]:
+    """Sampling weight per image: 1 / images sharing its captions once skin-tone words are stripped, so the
+    five tone variants of an emoji count as one design (2066 of the 3787 starter emoji are people)."""
+    keys = [frozenset(_base_name(c) for c in caps) for caps in captions]
+    counts: dict[frozenset[str], int] = {}
+    for k in keys:
+        counts[k] = counts.get(k, 0) + 1
+    return [1.0 / counts[k] for k in keys]
 
 
 def load_captions(root: Path, splits: tuple[str, ...] = ("train",)) -> list[tuple[Path, list[str]]]:

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.images import load_folder
-from ..data.labels import AGE_C_DIM, age_condition, load_age_labels, load_captions
+from ..data.labels import AGE_C_DIM, age_condition, balance_weights, load_age_labels, load_captions
 from ..io.images import grid, save_png, to_uint8
 from ..nets.conditional import ConditionalDiscriminator, ConditionalGenerator, ConditionConfig, kl_loss
 from ..nets.stackgan import Refiner, RefinerConfig, text_generator
@@ -313,7 +313,7 @@ class TextTrainer(ConditionalTrainer):
         lo = F.avg_pool2d(self.data_hi.float(), 2).round().clamp(0, 255).to(torch.uint8)
         self.data = lo
         self.conds = caption_embeddings(captions, self.run_dir / "text-embeddings.safetensors")
-        self.weights = torch.ones(len(captions), dtype=torch.float64)
+        self.weights = torch.tensor(balance_weights(captions), dtype=torch.float64)
         # Fixed preview prompts go through the same cache, so previews work where no encoder is installed.
         cache = self.run_dir / "text-embeddings.safetensors"
         self.preview_c = caption_embeddings([[p] for p in PREVIEW_PROMPTS], cache)[:, 0]
