@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
+from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
 THROTTLE_MS = 50  # live preview while the slider moves: at most one request per this many ms
@@ -63,25 +64,19 @@ def _seed_face(seed: int) -> Face:
     return Face(Source.from_seed(seed))
 
 
-class AgePanel(QWidget):
+class AgePanel(ModelPanel):
     """Face controls on the left; the face, its age slider and a strip of ages on the right."""
 
-    frameTime = Signal(float)  # noqa: N815 (Qt naming)
-    error = Signal(str)
-    status = Signal(str)
+    task = "age"
 
     def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.model_id: str | None = None
+        super().__init__(worker, parent)
         self.face = _seed_face(0)
         self.favourites: list[Face] = []
         self.last_task = 0  # id of the newest main render, so callers can wait for it
         self.last_strip_task = 0
         self._shown = 0
         self._shown_strip = 0
-        self._dirty = False  # a model was chosen while asleep: start it on wake()
-        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
         self._strip_dirty = False  # ψ moved: the strip follows with the next throttled refresh
         self._strip_images: list[QImage] = []
         self._projecting_base = 2 / 3
@@ -243,51 +238,23 @@ class AgePanel(QWidget):
             w.setEnabled(on)
 
     # -- models -------------------------------------------------------------------------------------------
-    def set_cards(self, cards: list[Any]) -> None:
-        """Offer the library's age models; without one, say how to get one."""
-        if fill_model_combo(self.model_combo, cards, "age"):
-            self._picked(self.model_combo.currentIndex())
-            return
-        self.model_id = None
+    def _no_model(self) -> None:
         self._set_model_controls(False)
         self.view.set_image(None)
         self.view.set_message(NO_MODEL)
 
-    def _picked(self, idx: int) -> None:
-        model_id = self.model_combo.itemData(idx)
-        if model_id:
-            self.set_model(model_id)
-
-    def set_model(self, model_id: str) -> None:
+    def _choose(self, model_id: str) -> None:
         if model_id != self.model_id:
             # a projected latent belongs to the model it was fitted to; seeds work in any age model
             self.favourites = [f for f in self.favourites if f.source.seed is not None]
             self._rebuild_favourites()
             if self.face.source.seed is None:
                 self.face = _seed_face(self.seed_box.value())
-        self.model_id = model_id
-        idx = self.model_combo.findData(model_id)
-        if idx >= 0 and idx != self.model_combo.currentIndex():
-            self.model_combo.blockSignals(True)
-            self.model_combo.setCurrentIndex(idx)
-            self.model_combo.blockSignals(False)
         self._set_model_controls(True)
-        if self.asleep:
-            self._dirty = True  # loading a model costs seconds: wait until the panel is opened
-            return
-        self._start()
 
-    def _start(self) -> None:
-        self._dirty = False
-        if self.model_id:
-            self.view.set_message("Loading the model…")
-            self.refresh_all()
-
-    def wake(self) -> None:
-        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
-        self.asleep = False
-        if self._dirty:
-            self._start()
+    def _load(self) -> None:
+        self.view.set_message("Loading the model…")
+        self.refresh_all()
 
     # -- the face -----------------------------------------------------------------------------------------
     def set_face(self, face: Face, force: bool = False) -> None:

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import gray_qimage, qimage_gray
-from ..widgets import ImageView, LabeledSlider, fill_model_combo, model_picker, throttle_timer
+from ..widgets import ImageView, LabeledSlider, model_picker, throttle_timer
+from .model_panel import ModelPanel
 
 CANVAS_SIDE = 256
 DEFAULT_BRUSH = 6
@@ -216,22 +217,16 @@ class SketchCanvas(QWidget):
         p.end()
 
 
-class SketchPanel(QWidget):
+class SketchPanel(ModelPanel):
     """Sketch on the left, the model's painting on the right; a seed picks pix2pix's dropout variation."""
 
-    frameTime = Signal(float)  # noqa: N815 (Qt naming)
-    error = Signal(str)
-    status = Signal(str)
+    task = "sketch"
 
     def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.model_id: str | None = None
+        super().__init__(worker, parent)
         self.has_variation = False
         self.last_task = 0  # id of the newest live-preview task, so callers can wait for it
         self._shown = 0
-        self._dirty = False  # a model was chosen while asleep: start it on wake()
-        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
         self._export_target: Path | None = None
         self._build()
         self._throttle = throttle_timer(self, THROTTLE_MS, self.refresh)
@@ -402,46 +397,23 @@ class SketchPanel(QWidget):
         self.redo_btn.setEnabled(can_redo)
 
     # -- models -------------------------------------------------------------------------------------------
-    def set_cards(self, cards: list[Any]) -> None:
-        """Offer the library's sketch models; without one the pad still draws and says what is missing."""
-        if fill_model_combo(self.model_combo, cards, "sketch"):
-            self._picked(0)
-            return
-        self.model_id = None
+    def _no_model(self) -> None:
+        """Without a model the pad still draws and says what is missing."""
         self._set_model_controls(False)
         self.view.set_image(None)
         self.view.set_message(NO_MODEL)
 
-    def _picked(self, idx: int) -> None:
-        model_id = self.model_combo.itemData(idx)
-        if model_id:
-            self.set_model(model_id)
-
-    def set_model(self, model_id: str) -> None:
-        self.model_id = model_id
+    def _choose(self, model_id: str) -> None:
         self.has_variation = False
         self._set_model_controls(True)
         self._set_variation_available(False)
-        if self.asleep:
-            self._dirty = True  # loading a model costs seconds: wait until the pad is opened
-            return
-        self._start()
 
-    def _start(self) -> None:
-        self._dirty = False
-        if not self.model_id:
-            return
+    def _load(self) -> None:
         self.view.set_message("Loading the model…")
         self.worker.submit("sketch-info", self.model_id,
                            lambda s: {"variation": bool(s.has_variation), "resolution": int(s.resolution)},
                            convert=False)
         self.refresh()
-
-    def wake(self) -> None:
-        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
-        self.asleep = False
-        if self._dirty:
-            self._start()
 
     def _set_model_controls(self, on: bool) -> None:
         for w in (self.export_btn, self.load_btn):

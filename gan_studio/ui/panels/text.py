@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..widgets import ImageView, LabeledSlider, Thumb, fill_model_combo, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
+from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
 DEFAULT_COUNT = 8
@@ -98,18 +99,14 @@ def load_history(settings: QSettings) -> list[str]:
     return [str(v) for v in value or [] if str(v).strip()][:HISTORY_LIMIT]
 
 
-class TextPanel(QWidget):
+class TextPanel(ModelPanel):
     """Prompt box with history, a grid of seeds, a variation control, favourites and export."""
 
-    frameTime = Signal(float)  # noqa: N815 (Qt naming)
-    error = Signal(str)
-    status = Signal(str)
+    task = "text"
 
     def __init__(self, worker: Any, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
+        super().__init__(worker, parent)
         self.settings = settings if settings is not None else QSettings("gan-studio", "gan-studio")
-        self.model_id: str | None = None
         self.current: Any = None  # the TextRequest the grid shows (or is about to)
         self.images: list[QImage] = []
         self.focused = 0
@@ -117,9 +114,7 @@ class TextPanel(QWidget):
         self.encoder_error: str | None = None
         self.last_task = 0  # id of the newest grid task, so callers can wait for it
         self._shown = 0
-        self._dirty = False  # a model was chosen while asleep: start it on wake()
         self._want_generate = False  # Enter was pressed before the model was ready
-        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
         self._build()
         self._throttle = throttle_timer(self, THROTTLE_MS, self._rerender)
         worker.finished.connect(self._on_result)
@@ -271,48 +266,24 @@ class TextPanel(QWidget):
         self.stack.setCurrentIndex(0)
 
     # -- models ---------------------------------------------------------------------------------------
-    def set_cards(self, cards: list[Any]) -> None:
-        """Offer the library's text models; without one, say how to get one."""
-        if fill_model_combo(self.model_combo, cards, "text"):
-            self._picked(0)
-            return
-        self.model_id = None
+    def _no_model(self) -> None:
         self.current = None
         self.images = []
         self._set_enabled(False)
         self.view.set_image(None)
         self._show_message(NO_MODEL)
 
-    def _picked(self, idx: int) -> None:
-        model_id = self.model_combo.itemData(idx)
-        if model_id:
-            self.set_model(model_id)
-
-    def set_model(self, model_id: str) -> None:
-        self.model_id = model_id
+    def _choose(self, model_id: str) -> None:
         if self.current is not None:
             self.current = replace(self.current, model_id=model_id)
-        if self.asleep:
-            self._dirty = True  # loading the model and the encoder costs seconds: wait until shown
-            return
-        self._start()
 
-    def _start(self) -> None:
-        self._dirty = False
-        if not self.model_id:
-            return
+    def _load(self) -> None:
         self.encoder_error = None
         self._set_enabled(False)  # until the probe says the encoder works
         self.info.setText("Loading the model and the sentence encoder…")
         self.worker.submit("text-info", self.model_id, _probe, convert=False)
         if self.current is not None:
             self._submit(self.current)
-
-    def wake(self) -> None:
-        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
-        self.asleep = False
-        if self._dirty:
-            self._start()
 
     # -- history --------------------------------------------------------------------------------------
     def history(self) -> list[str]:

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView, fill_model_combo, model_picker
+from ..widgets import BeforeAfterView, model_picker
+from .model_panel import ModelPanel
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 FITS = {"model": "Model scale (fast, as trained)", "native": "Full resolution (tiled)"}
@@ -84,25 +85,20 @@ def is_image_file(path: str) -> bool:
     return path.lower().endswith(IMAGE_SUFFIXES)
 
 
-class TranslatePanel(QWidget):
+class TranslatePanel(ModelPanel):
     """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
 
-    frameTime = Signal(float)  # noqa: N815 (Qt naming)
-    error = Signal(str)
-    status = Signal(str)
+    task = "translate"
+
     batchFinished = Signal(object)  # noqa: N815 (BatchReport, or None when the job failed)
 
     def __init__(self, worker: Any, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.worker = worker
-        self.model_id: str | None = None
+        super().__init__(worker, parent)
         self.source: Path | None = None
         self.last_task = 0
         self.job: BatchJob | None = None
         self._input: Any = None  # HWC uint8 RGBA of the opened image
         self._shown = 0
-        self._dirty = False  # a model was chosen while asleep: start it on wake()
-        self.asleep = False  # the window sets this for a tab not yet shown; wake() starts it
         self._build()
         self.setAcceptDrops(True)
         worker.finished.connect(self._on_result)
@@ -197,42 +193,19 @@ class TranslatePanel(QWidget):
         self.skipped_list.setVisible(self.skipped_list.count() > 0)
 
     # -- models -------------------------------------------------------------------------------------------
-    def set_cards(self, cards: list[Any]) -> None:
-        """Offer the library's translation models; without one, say how to get one."""
-        if fill_model_combo(self.model_combo, cards, "translate"):
-            self._picked(0)
-            return
-        self.model_id = None
+    def _no_model(self) -> None:
         self._set_model_controls(False)
         self.view.set_message(NO_MODEL)
 
-    def _picked(self, idx: int) -> None:
-        model_id = self.model_combo.itemData(idx)
-        if model_id:
-            self.set_model(model_id)
-
-    def set_model(self, model_id: str) -> None:
-        self.model_id = model_id
+    def _choose(self, model_id: str) -> None:
         self._set_model_controls(True)
         self.direction_combo.blockSignals(True)
         self.direction_combo.clear()
         self.direction_combo.blockSignals(False)
-        if self.asleep:
-            self._dirty = True  # loading a model costs seconds: wait until the panel is opened
-            return
-        self._start()
 
-    def _start(self) -> None:
-        self._dirty = False
-        if self.model_id:
-            self.caption.setText("Loading the model…")
-            self.worker.submit("translate-info", self.model_id, lambda s: dict(s.directions), convert=False)
-
-    def wake(self) -> None:
-        """The panel came on screen (its dock tab was raised): start the model chosen meanwhile."""
-        self.asleep = False
-        if self._dirty:
-            self._start()
+    def _load(self) -> None:
+        self.caption.setText("Loading the model…")
+        self.worker.submit("translate-info", self.model_id, lambda s: dict(s.directions), convert=False)
 
     def direction(self) -> str | None:
         return self.direction_combo.currentData()
