@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,9 @@ def probe() -> None:
         def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
             if ev.type() == QEvent.Type.Show and hasattr(obj, "explorer") and "window" not in marks:
                 marks["window"] = time.time() - t0
+            if (ev.type() == QEvent.Type.Paint and obj.objectName() == "explorerView" and "image" not in marks
+                    and obj.image() is not None and not obj.image().isNull()):
+                marks["image"] = time.time() - t0  # painted: from the frame cache, or the model's first frame
             return False
 
     flt = Shown()
@@ -40,11 +44,10 @@ def probe() -> None:
 
     def poll() -> None:
         win = next((w for w in app.topLevelWidgets() if hasattr(w, "explorer") and w.isVisible()), None)
-        img = win.explorer.shown_image() if win is not None else None
-        if img is not None and not img.isNull():
-            marks["image"] = time.time() - t0
+        if win is not None and win.explorer._shown["main"] > 0 and "image" in marks:
+            marks["rendered"] = time.time() - t0  # the worker's first frame (torch imported, model loaded)
             print(json.dumps(marks), flush=True)
-            win.close()
+            win.close()  # closing keeps the frame for the next start, as it does for a user
             app.quit()
         else:
             QTimer.singleShot(5, poll)
@@ -68,8 +71,9 @@ def main() -> None:
 
     home = tempfile.mkdtemp(prefix="bench-startup-")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "GAN_STUDIO_HOME": home, "XDG_CONFIG_HOME": home}
-    rows = []
-    for _ in range(args.runs + 1):  # the first run warms the OS file cache and is not counted
+    frames = Path(home) / "cache" / "frames"
+
+    def start() -> dict:
         env["BENCH_T0"] = repr(time.time())
         out = subprocess.run(
             [sys.executable, __file__, "--probe"], env=env, capture_output=True, text=True, timeout=300
@@ -77,16 +81,26 @@ def main() -> None:
         line = [x for x in out.stdout.splitlines() if x.startswith("{")]
         if not line:
             raise SystemExit(f"probe failed: {out.stderr.strip()[-500:]}")
-        rows.append(json.loads(line[-1]))
-    rows = rows[1:]
+        return json.loads(line[-1])
+
+    # Pairs of starts: the first without the explorer's frame cache (a first start after install), the
+    # second with the frame the first one left. The first pair warms the OS file cache and is not counted.
+    cold, warm = [], []
+    for _ in range(args.runs + 1):
+        shutil.rmtree(frames, ignore_errors=True)
+        cold.append(start())
+        warm.append(start())
+    cold, warm = cold[1:], warm[1:]
     print(f"machine: {machine()}")
-    print(f"{'start-up (offscreen, warm file cache)':40s} {'median s':>9s} {'max s':>7s} {'target':>7s}")
-    for key, label, target in (
-        ("window", "process start → window shown", 1.5),
-        ("image", "process start → first image shown", 4.0),
+    print(f"{'start-up (offscreen, warm file cache)':50s} {'median s':>9s} {'max s':>7s} {'target':>7s}")
+    for rows, key, label, target in (
+        (cold + warm, "window", "process start → window shown", "1.5"),
+        (cold, "image", "→ first image, first start (model renders it)", "4.0"),
+        (warm, "image", "→ first image, later starts (frame cache)", "4.0"),
+        (warm, "rendered", "→ model's own first frame, later starts", ""),
     ):
         v = [r[key] for r in rows]
-        print(f"{label:40s} {np.median(v):9.2f} {max(v):7.2f} {target:7.1f}")
+        print(f"{label:50s} {np.median(v):9.2f} {max(v):7.2f} {target:>7s}")
 
 
 if __name__ == "__main__":

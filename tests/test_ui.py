@@ -235,3 +235,38 @@ def test_worker_leaves_the_cores_a_training_job_uses(qtbot):
         assert threads_now() == default
     finally:
         worker.stop()
+
+
+def test_next_start_shows_the_last_frame_before_the_model_loads(qtbot, tiny_library, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from gan_studio.core.sessions.frame_cache import RECIPE_TEXT, frame_path
+
+    def start():
+        win = MainWindow(worker=InferenceWorker(), settings=QSettings(str(tmp_path / "s.ini"),
+                                                                      QSettings.Format.IniFormat))
+        qtbot.addWidget(win)
+        win.show()
+        win.load_models()
+        return win
+
+    win = start()
+    win.explorer.change(seed=7, psi=0.5)
+    _wait_for(qtbot, win, _expected(7, psi=0.5))
+    win.close()
+    # Second start: the frame is on screen as soon as the models are listed, before any worker result
+    # can have arrived (results come through the event loop), and it is the model's own pixels.
+    win = start()
+    assert win.explorer.state.seed == 7 and win.explorer.state.psi == pytest.approx(0.5)
+    assert np.array_equal(_shown(win), _expected(7, psi=0.5))
+    qtbot.waitUntil(lambda: win.explorer._shown["main"] > 0, timeout=20000)
+    win.explorer.change(noise_mode="random")  # random noise is never kept: the old frame stays
+    qtbot.waitUntil(lambda: win.explorer._shown["main"] == win.explorer._pending_main, timeout=20000)
+    win.close()
+    # A frame from other weights (here: a recipe naming another sha256) is ignored.
+    img = QImage(str(frame_path(TINY_ID)))
+    img.setText(RECIPE_TEXT, img.text(RECIPE_TEXT).replace('"model_sha256": "', '"model_sha256": "0'))
+    assert img.save(str(frame_path(TINY_ID)), "PNG")
+    win = start()
+    assert win.explorer.shown_image() is None and win.explorer.state.seed == 0
+    win.close()

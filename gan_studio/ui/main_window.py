@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("gan-studio", "gan-studio")
         self.worker = worker or InferenceWorker()
         self.model_id: str | None = None
+        self.model_id_at_start: str | None = None  # the explorer restores its last frame for this one only
         self.upscale_id: str | None = None
         self._cards: dict[str, Any] = {}
         self._upscale_target: tuple[Path, str] | None = None
@@ -88,8 +89,9 @@ class MainWindow(QMainWindow):
         self.age.status.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         for dock in (self.mixer_dock, self.sketch_dock, self.translate_dock):
             self.tabifyDockWidget(self.explorer_dock, dock)
-        for panel, dock in ((self.sketch, self.sketch_dock), (self.translate, self.translate_dock)):
-            panel.asleep = True  # their models load only when the user first opens the tab
+        for panel, dock in ((self.sketch, self.sketch_dock), (self.translate, self.translate_dock),
+                            (self.mixer, self.mixer_dock)):
+            panel.asleep = True  # their models load (the mixer's grid renders) when the tab is first opened
             dock.visibilityChanged.connect(lambda visible, p=panel: p.wake() if visible else None)
         self.explorer_dock.raise_()
         placeholder = QWidget()
@@ -219,6 +221,9 @@ class MainWindow(QMainWindow):
         self.model_id = model_id
         arch = card.architecture
         num_ws = 2 * (int(card.resolution).bit_length() - 1) - 2
+        if self.model_id_at_start is None:  # the first model of this run: start where the user left it
+            self.model_id_at_start = model_id
+            self.explorer.restore_last_frame(card)
         self.explorer.set_model(model_id, num_ws)
         self.mixer.set_model(model_id, num_ws, card.resolution)
         self.settings.setValue("model_id", model_id)
@@ -553,6 +558,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.settings.setValue("geometry", self.saveGeometry())
         self.explorer._play.stop()
+        if self.model_id in self._cards:
+            self.explorer.remember_frame(self._cards[self.model_id])
         self.translate.shutdown()
         self.jobs.shutdown()  # jobs keep training; the panel reattaches from their run folders next time
         for job in getattr(self, "_import_jobs", []):

@@ -24,6 +24,7 @@ class ImageView(QWidget):
     """Shows a QImage scaled to fit, crisp when enlarged, over a checkerboard where it is transparent."""
 
     clicked = Signal()
+    painted = Signal()  # an image has just been painted (the explorer waits for its restored frame)
 
     def __init__(self, min_side: int = 64, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +64,7 @@ class ImageView(QWidget):
             p.drawImage(x, y, self._image.scaled(side, Qt.AspectRatioMode.IgnoreAspectRatio,
                                                  Qt.TransformationMode.SmoothTransformation if smooth
                                                  else Qt.TransformationMode.FastTransformation))
+            self.painted.emit()
         if self._message:
             p.setPen(self.palette().color(self.foregroundRole()))
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._message)

@@ -63,20 +63,26 @@ class _Engine(QObject):
 
     @Slot()
     def _drain(self) -> None:
-        if self._threads is not None:
-            import torch
-
-            if self._default_threads is None:
-                self._default_threads = torch.get_num_threads()
-            torch.set_num_threads(min(self._threads, self._default_threads) or self._default_threads)
-            self._threads = None
         while not self.stopping:
             with self._lock:
                 if not self._pending:
                     return
                 key = next(iter(self._pending))
                 task = self._pending.pop(key)
+            self._apply_threads()
             self._run(task)
+
+    def _apply_threads(self) -> None:
+        """Set the thread count asked for, just before a task: importing torch for it alone (the jobs panel
+        reports while the window is being built) held the GIL through the window's construction."""
+        if self._threads is None:
+            return
+        import torch
+
+        if self._default_threads is None:
+            self._default_threads = torch.get_num_threads()
+        torch.set_num_threads(min(self._threads, self._default_threads) or self._default_threads)
+        self._threads = None
 
     def _run(self, task: Task) -> None:
         t0 = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass, replace
@@ -96,6 +97,8 @@ class ExplorerPanel(QWidget):
         self.history = History(ExplorerState())
         self.favourites: list[Any] = []
         self._shown = {"main": 0, "grid": 0}
+        self._pending_main = 0  # id of the newest main render asked for
+        self._held: bool | None = None  # renders wait for a restored frame's paint (True: with the grid)
         self._num_ws = 0
         self.projector = ImageProjector(worker, "project-explorer", self)  # "use my image"
         self._build()
@@ -304,6 +307,9 @@ class ExplorerPanel(QWidget):
         if not self.model_id:
             self.view.set_message("No model loaded")
             return
+        if self._held is not None:  # a restored frame is not on screen yet: the first task would delay it
+            self._held = self._held or grid
+            return
         req = self.current_request()
         self._pending_main = self.worker.submit("explorer-main", self.model_id, lambda s: s.render(req))
         self.caption.setText(self._describe(req))
@@ -433,12 +439,59 @@ class ExplorerPanel(QWidget):
 
     def apply_recipe(self, req: Any) -> None:
         """Restore the state that produced an exported image."""
+        self.set_state(self._state_from(req))
+
+    def _state_from(self, req: Any) -> ExplorerState:
         s = replace(self.state, psi=req.psi, noise_mode=req.noise_mode, noise_strength=req.noise_strength)
         if req.path:
-            s = replace(s, path=req.path, t=req.t, walking=True)
-        elif req.source is not None and req.source.seed is None:
-            s = replace(s, latent=req.source, walking=False)
-        else:
-            seed = req.seed if req.seed is not None else req.source.seed
-            s = replace(s, seed=seed, latent=None, walking=False)
-        self.set_state(s)
+            return replace(s, path=req.path, t=req.t, walking=True)
+        if req.source is not None and req.source.seed is None:
+            return replace(s, latent=req.source, walking=False)
+        seed = req.seed if req.seed is not None else req.source.seed
+        return replace(s, seed=seed, latent=None, walking=False)
+
+    # -- the last frame: shown at the next start, before the worker has even imported torch ----------------
+    def restore_last_frame(self, card: Any) -> bool:
+        """Start where the user left ``card``'s model: its state, and the frame it showed (frame_cache)."""
+        from ...core.sessions.frame_cache import RECIPE_TEXT, frame_path, matching_request
+
+        path = frame_path(card.id)
+        img = QImage(str(path)) if path.is_file() else QImage()
+        req = matching_request(img.text(RECIPE_TEXT), card) if not img.isNull() else None
+        if req is None:
+            return False
+        self.history = History(self._state_from(req))
+        self._sync_controls()
+        # Renders wait until the frame is painted: the first task imports torch, whose C part holds the GIL
+        # for about a second. A hidden window never paints, so they wait 300 ms at most.
+        self._held = False
+        self.view.painted.connect(self._release, Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(300, self._release)
+        self.view.set_image(img)
+        return True
+
+    def _release(self) -> None:
+        """The restored frame is on screen (or 300 ms passed): render what was asked meanwhile."""
+        if self._held is None:
+            return
+        grid, self._held = self._held, None
+        QTimer.singleShot(0, lambda: self.refresh(grid=grid))
+
+    def remember_frame(self, card: Any) -> None:
+        """On close: keep the frame on screen for the next start, when it shows the current state."""
+        from ...core.io.atomic import atomic_path
+        from ...core.sessions.frame_cache import RECIPE_TEXT, cacheable, frame_path
+        from ...core.sessions.requests import make_recipe
+
+        img, req = self.view.image(), self.current_request()
+        if (img is None or img.isNull() or card.id != self.model_id or not cacheable(req)
+                or self._shown["main"] != self._pending_main):
+            return
+        img = QImage(img)  # the text goes into this copy, not the view's image
+        img.setText(RECIPE_TEXT, json.dumps(make_recipe(req, card.sha256_of("generator"))))
+        try:
+            with atomic_path(frame_path(card.id)) as tmp:
+                if not img.save(str(tmp), "PNG"):
+                    raise OSError("Qt could not encode the frame")
+        except OSError:
+            pass  # without the cache the next start only waits for the model, as before

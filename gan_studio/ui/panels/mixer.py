@@ -57,6 +57,8 @@ class MixerPanel(QWidget):
         self.groups: dict[str, tuple[int, ...]] = {}
         self.favourites: list[Any] = []
         self._shown = 0
+        self.asleep = False  # the window sets this for a tab not yet shown; wake() renders
+        self._dirty = False
         self._row_sources: list[Any] | None = None
         self._col_sources: list[Any] | None = None
         self.projector = ImageProjector(worker, "project-mixer", self)  # "use my image"
@@ -288,7 +290,17 @@ class MixerPanel(QWidget):
             return
         self.status.setText(f"{len(req.rows)} × {len(req.cols)} mixes · layers "
                             f"{', '.join(map(str, req.layers)) or 'none'} from the columns")
+        if self.asleep:
+            self._dirty = True  # the grid renders when the tab is first shown, not at start-up
+            return
         self.worker.submit("mixer", self.model_id, lambda s: s.mix_grid(req))
+
+    def wake(self) -> None:
+        """The tab came on screen: render the grid asked for meanwhile."""
+        self.asleep = False
+        if self._dirty:
+            self._dirty = False
+            self.refresh()
 
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
         if key == "mixer" and task_id > self._shown:
