@@ -134,7 +134,9 @@ def test_undo_redo(window, qtbot):
 def test_mixer_grid_is_the_session_grid(window, qtbot):
     from gan_studio.core.sessions.generator import MixRequest, Source
 
+    assert window.mixer.view.image() is None and window.mixer._dirty  # no grid until the tab is opened
     window.mixer_dock.raise_()
+    qtbot.waitUntil(lambda: window.mixer.view.image() is not None, timeout=20000)
     window.mixer.rows_edit.setText("1,2")
     window.mixer.cols_edit.setText("3")
     window.mixer.preset_buttons["middle"].click()
