@@ -22,8 +22,9 @@ RECIPE_TEXT = "gan-studio-recipe"  # the PNG text key holding the recipe
 
 
 def frame_path(model_id: str) -> Path:
-    """One frame per model, in the user's data folder (never beside the model)."""
-    return home_dir() / "cache" / "frames" / f"{re.sub(r'[^A-Za-z0-9._-]', '_', model_id)}.png"
+    """One frame per model in the user data folder; ids with odd characters map to a plain name (the recipe
+    inside still names the model, so two ids sharing a name only miss)."""
+    return home_dir() / "cache" / "frames" / f"{re.sub(r'[^A-Za-z0-9_-]', '_', model_id)}.png"
 
 
 def cacheable(req: Any) -> bool:
