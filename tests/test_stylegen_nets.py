@@ -132,3 +132,26 @@ def test_inference_weight_cache_matches_and_follows_weight_updates():
     with torch.inference_mode():
         assert torch.allclose(g.synthesize(ws, "const"), after, atol=1e-5)
     assert not torch.allclose(after, fresh.detach(), atol=1e-3)
+
+
+def test_inference_fuses_noise_bias_and_gain_like_the_training_path():
+    """No-grad frames add √2·(bias + const noise) in one addcmul, cached; it must match and follow updates."""
+    torch.manual_seed(2)
+    g = Generator(CFG).eval()
+    with torch.no_grad():
+        for name, p in g.named_parameters():
+            if name.endswith(("noise_strength", "bias")) and "synthesis" in name:
+                p.normal_(0.0, 0.5)
+    ws = g.map(torch.randn(2, CFG.z_dim)).detach()
+    for mode, scale in (("const", 1.0), ("const", 0.4), ("none", 1.0)):
+        ref = g.synthesize(ws, mode, scale).detach()
+        with torch.inference_mode():
+            for mf in (torch.contiguous_format, torch.channels_last):
+                assert torch.allclose(g.synthesize(ws, mode, scale, memory_format=mf), ref, atol=1e-5)
+    conv = g.synthesis.b16.conv1
+    with torch.no_grad():
+        conv.noise_strength.add_(1.0)
+        conv.bias.add_(0.3)
+    ref = g.synthesize(ws, "const").detach()
+    with torch.inference_mode():
+        assert torch.allclose(g.synthesize(ws, "const"), ref, atol=1e-5)

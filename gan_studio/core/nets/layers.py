@@ -25,10 +25,12 @@ def setup_filter(taps: tuple[float, ...] = (1, 3, 3, 1)) -> torch.Tensor:
 def fir(x: torch.Tensor, f: torch.Tensor, pad: tuple[int, int, int, int], gain: float = 1.0) -> torch.Tensor:
     """Pad then filter every channel with ``f`` (depthwise); ``pad`` is (left, right, top, bottom)."""
     c = x.shape[1]
-    x = F.pad(x, pad)
     w = (f * gain).to(x.dtype)[None, None].expand(c, 1, *f.shape)
-    # f is symmetric, so correlation equals the convolution upfirdn2d performs.
-    return F.conv2d(x, w, groups=c)
+    # f is symmetric, so correlation equals the convolution upfirdn2d performs. Even padding goes to the
+    # conv itself, saving a padded copy of the activations.
+    if len(set(pad)) == 1:
+        return F.conv2d(x, w, padding=pad[0], groups=c)
+    return F.conv2d(F.pad(x, pad), w, groups=c)
 
 
 def upsample2d(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
