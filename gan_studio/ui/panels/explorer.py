@@ -484,7 +484,7 @@ class ExplorerPanel(QWidget):
         from ...core.sessions.requests import make_recipe
 
         img, req = self.view.image(), self.current_request()
-        if (img is None or img.isNull() or card.id != self.model_id or not cacheable(req)
+        if (img is None or img.isNull() or card.id != self.model_id or not cacheable(req) or self._held is not None
                 or self._shown["main"] != self._pending_main):
             return
         img = QImage(img)  # the text goes into this copy, not the view's image
