@@ -71,6 +71,7 @@ def test_starter_captions_add_the_head_noun_a_short_prompt_would_use():
     # one-word names, bare verbs and directions get no extra caption
     assert caption_variants("cat", "animal-nature") == ["an emoji of cat", "cat", "a cat", "a picture of cat",
                                                          "a animal-nature emoji: cat"]
+    assert len(caption_variants("with love", None)) == 4  # a name that starts with a modifier: no head noun
     assert not any(c in ("a running", "a right") for c in caption_variants("person running", None)
                    + caption_variants("backhand index pointing right", None))
 

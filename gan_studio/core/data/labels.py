@@ -147,7 +147,7 @@ def head_noun(name: str) -> str | None:
     "man: white hair" → "man"); None for one-word names, verbs ("person running") and directions."""
     base = _base_name(name.split(":", 1)[0])
     head = re.split(r"\b(?:with|in|on|of|for|and|at)\b", base, maxsplit=1)[0].split()
-    if len(_base_name(name).split()) < 2:
+    if len(_base_name(name).split()) < 2 or not head:  # "with …" alone has no head
         return None
     verb = next((i for i, w in enumerate(head) if i > 0 and w.endswith("ing")), None)
     if verb is not None:  # "man getting massage", "person running": the subject
