@@ -220,6 +220,6 @@ def test_bundled_text_model_follows_the_prompt_and_varies_by_seed(folder):
         weight = imgs[..., 3] / 255.0
         return float(((imgs[..., 0] - imgs[..., 1]) * weight).sum() / weight.sum())
 
-    assert red_minus_green(heart) > red_minus_green(cat) + 40  # measured: 129 vs 54 (130.6 kimg model)
+    assert red_minus_green(heart) > red_minus_green(cat) + 40  # measured: 109 vs 36 (168.2 kimg model)
     pairs = [np.abs(heart[i] - heart[i + 1])[..., :3].mean() for i in range(len(seeds) - 1)]
-    assert np.median(pairs) > 5  # measured: 29 (mean absolute RGB difference of neighbouring seeds)
+    assert np.median(pairs) > 5  # measured: 24 (mean absolute RGB difference of neighbouring seeds)
