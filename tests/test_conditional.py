@@ -18,6 +18,7 @@ from gan_studio.core.data.labels import (
     caption_variants,
     load_age_labels,
     load_captions,
+    phrasing_weights,
     starter_face_label,
 )
 from gan_studio.core.nets.conditional import ConditionalGenerator, ConditionConfig
@@ -82,6 +83,14 @@ def test_balance_weights_count_skin_tone_variants_as_one_design():
     w = balance_weights(caps)
     assert w[:3] == pytest.approx([1 / 3] * 3) and w[3] == 1.0
     assert balance_weights([["a red square"], ["a blue square"]]) == [1.0, 1.0]
+
+
+def test_phrasing_weights_favour_short_prompts_and_skip_fill_slots():
+    w = phrasing_weights([caption_variants("palm tree", "animal-nature"), ["red box", "a red square"]], 6)
+    caps = caption_variants("palm tree", "animal-nature")
+    assert dict(zip(caps, w[0], strict=True))["a tree"] == 2.0
+    assert dict(zip(caps, w[0], strict=True))["an emoji of palm tree"] == 1.0
+    assert w[1] == [2.0, 1.0, 0.0, 0.0, 0.0, 0.0]  # the slots that repeat a phrasing to fill are never drawn
 
 
 def test_conditional_generator_uses_condition_and_keeps_synthesis_keys():

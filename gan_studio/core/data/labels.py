@@ -170,6 +170,19 @@ def balance_weights(captions: list[list[str]]) -> list[float]:
     return [1.0 / counts[k] for k in keys]
 
 
+SHORT_PROMPT_WEIGHT = 2.0
+
+
+def phrasing_weights(captions: list[list[str]], k: int) -> list[list[float]]:
+    """[N, k] draw weight per phrasing slot: people type short prompts ("a tree", "red heart"), so captions
+    of at most two words are drawn twice as often; the slots that repeat a phrasing to fill k get 0."""
+    out = []
+    for caps in captions:
+        row = [SHORT_PROMPT_WEIGHT if len(c.split()) <= 2 else 1.0 for c in caps[:k]]
+        out.append(row + [0.0] * (k - len(row)))
+    return out
+
+
 def load_captions(root: Path, splits: tuple[str, ...] = ("train",)) -> list[tuple[Path, list[str]]]:
     """(image, captions) pairs; an image without a caption is left out."""
     root = Path(root)

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from ..data.images import load_folder
-from ..data.labels import AGE_C_DIM, age_condition, balance_weights, load_age_labels, load_captions
+from ..data.labels import AGE_C_DIM, age_condition, balance_weights, load_age_labels, load_captions, phrasing_weights
 from ..io.images import grid, save_png, to_uint8
 from ..nets.conditional import ConditionalDiscriminator, ConditionalGenerator, ConditionConfig, kl_loss
 from ..nets.stackgan import Refiner, RefinerConfig, text_generator
@@ -53,6 +53,7 @@ class ConditionalTrainer(StyleGenTrainer):
         self.cond_cfg = self.condition_config(cfg)
         self.conds: torch.Tensor | None = None  # [N, K, c_dim]: K phrasings per image (K = 1 for ages)
         self.weights: torch.Tensor | None = None  # sampling weight per image (class balance)
+        self.phrasing: torch.Tensor | None = None  # [N, K] draw weight per phrasing; None: uniform
         super().__init__(cfg, device)
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
@@ -82,7 +83,10 @@ class ConditionalTrainer(StyleGenTrainer):
 
     def _conds_of(self, idx: torch.Tensor) -> torch.Tensor:
         assert self.conds is not None
-        k = torch.randint(self.conds.shape[1], (len(idx),), generator=self.gen)
+        if self.phrasing is None:
+            k = torch.randint(self.conds.shape[1], (len(idx),), generator=self.gen)
+        else:
+            k = torch.multinomial(self.phrasing[idx], 1, generator=self.gen)[:, 0]
         return self.conds[idx, k].to(self.device)
 
     def _real(self, idx: torch.Tensor) -> torch.Tensor:
@@ -314,6 +318,7 @@ class TextTrainer(ConditionalTrainer):
         self.data = lo
         self.conds = caption_embeddings(captions, self.run_dir / "text-embeddings.safetensors")
         self.weights = torch.tensor(balance_weights(captions), dtype=torch.float64)
+        self.phrasing = torch.tensor(phrasing_weights(captions, self.conds.shape[1]), dtype=torch.float64)
         # Fixed preview prompts go through the same cache, so previews work where no encoder is installed.
         cache = self.run_dir / "text-embeddings.safetensors"
         self.preview_c = caption_embeddings([[p] for p in PREVIEW_PROMPTS], cache)[:, 0]
