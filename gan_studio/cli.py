@@ -218,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="pix2pix inputs: A/ B/ folders (or side-by-side AB), or sketches drawn from --data")
     t.add_argument("--l1-weight", type=float, default=100.0, help="pix2pix/sr: weight of the L1 loss")
     t.add_argument("--cycle-weight", type=float, default=10.0, help="cyclegan: weight of the cycle loss")
+    t.add_argument("--layout-weight", type=float,
+                   help="age/text: weight of the 8×8 colour-and-layout L1 to the condition's real image "
+                        "(default 0; on --resume, the run's own)")
     t.add_argument("--identity-weight", type=float, default=0.5,
                    help="cyclegan: identity loss weight, relative to the cycle weight")
 
@@ -680,7 +683,8 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
                       threads=args.threads, checkpoint_every_s=args.checkpoint_every,
                       preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
                       pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
-                      identity_weight=args.identity_weight, freeze_d=args.freeze_d)
+                      identity_weight=args.identity_weight, freeze_d=args.freeze_d,
+                      layout_weight=args.layout_weight)
     stop = {"flag": False}
 
     def on_term(signum: int, frame: Any) -> None:
@@ -843,7 +847,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
         fn = {"sketch": tm.evaluate_sketch, "translate": tm.evaluate_cyclegan, "upscale": tm.evaluate_sr,
               "age": evaluate_age, "text": evaluate_text}[args.task]
-        result = fn(args.model, Path(args.real))
+        result = fn(args.model, Path(args.real), **({"psi": args.psi} if args.task == "text" else {}))
         if args.card:
             tm.store_metrics(args.model, result, f"held-out data in {args.real}; command: gan-studio "
                              + " ".join(sys.argv[1:]))

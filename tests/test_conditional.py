@@ -93,6 +93,19 @@ def test_phrasing_weights_favour_short_prompts_and_skip_fill_slots():
     assert w[1] == [2.0, 1.0, 0.0, 0.0, 0.0, 0.0]  # the slots that repeat a phrasing to fill are never drawn
 
 
+def test_layout_l1_compares_cell_averages_and_ignores_finer_detail():
+    from gan_studio.core.training.losses import layout_l1
+
+    flat = torch.zeros(1, 4, 32, 32)
+    checker = torch.zeros(1, 4, 32, 32)
+    checker[..., ::2, ::2] = checker[..., 1::2, 1::2] = 1.0
+    checker[..., 1::2, ::2] = checker[..., ::2, 1::2] = -1.0
+    assert float(layout_l1(checker, flat)) == pytest.approx(0.0)  # detail within a 4×4 cell: not its job
+    red = flat.clone()
+    red[:, 0, :16] = 1.0  # the top half differs by 1 in one of four channels
+    assert float(layout_l1(red, flat)) == pytest.approx(1 / 8)
+
+
 def test_conditional_generator_uses_condition_and_keeps_synthesis_keys():
     cfg = StyleGenConfig(resolution=16, z_dim=16, w_dim=16, mapping_layers=2, channel_base=128, channel_max=16)
     torch.manual_seed(0)

@@ -75,8 +75,9 @@ def spread(net: Any, images: np.ndarray) -> float:
 
 
 def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_per_prompt: int = 4,
-                  session: Any = None) -> dict[str, float]:
-    """`gan-studio metrics --task text`: judges trained on ``real``'s train split, tested on its held-out."""
+                  session: Any = None, psi: float = 1.0) -> dict[str, float]:
+    """`gan-studio metrics --task text`: judges trained on ``real``'s train split, tested on its held-out;
+    the generated images are rendered at truncation ``psi``."""
     from ..sessions.cond_requests import TextRequest
     from ..sessions.text import TextSession
 
@@ -96,11 +97,12 @@ def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_
     e_he = enc.encode([r["caption"] for r in held])
     gen = []
     for r in held:
-        img = session.render(TextRequest(model_id, r["caption"], seeds=(0,)))[0]
+        img = session.render(TextRequest(model_id, r["caption"], seeds=(0,), psi=psi))[0]
         gen.append(np.asarray(_resize(img, res)))
     gen_arr = np.stack(gen)
     shares = np.bincount(y_tr, minlength=len(cats)) / len(y_tr)
     out: dict[str, float] = {
+        "psi": psi,
         "text_heldout_captions": len(held),
         "r_precision_generated": round(r_precision(net, proj, gen_arr, e_he), 4),
         "r_precision_real_heldout": round(r_precision(net, proj, x_he, e_he), 4),
@@ -113,7 +115,7 @@ def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_
     for r in held[:25]:
         imgs = np.stack([_resize(im, res) for im in
                          session.render(TextRequest(model_id, r["caption"], seeds=tuple(range(seeds_per_prompt)),
-                                                    variation=1.0))])
+                                                    variation=1.0, psi=psi))])
         div.append(spread(net, imgs))
     out["diversity_across_seeds"] = round(float(np.mean(div)), 3)
     out["diversity_real_heldout"] = round(spread(net, x_he[:100]), 3)

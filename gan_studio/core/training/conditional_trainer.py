@@ -30,7 +30,7 @@ from ..nets.stylegen import StyleGenConfig, z_from_seed
 from .augment import augment
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, finished_run, train_run
-from .losses import mode_seeking
+from .losses import layout_l1, mode_seeking
 from .stylegen_trainer import StyleGenTrainer
 
 log = logging.getLogger("gan_studio.train")
@@ -93,12 +93,15 @@ class ConditionalTrainer(StyleGenTrainer):
         assert self.data is not None
         return self.data[idx.to(self.data.device)].float() / 127.5 - 1.0
 
-    def _fake_conds(self, n: int) -> torch.Tensor:
-        """Conditions for a batch of fakes; with mode seeking, the second half repeats the first."""
+    def _fake_conds(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Conditions for a batch of fakes and the images they were drawn from; with mode seeking, the second
+        half repeats the first."""
         if self.mode_seeking_weight <= 0:
-            return self._conds_of(self._indices(n))
-        half = self._conds_of(self._indices((n + 1) // 2))
-        return torch.cat([half, half])[:n]
+            idx = self._indices(n)
+        else:
+            half = self._indices((n + 1) // 2)
+            idx = torch.cat([half, half])[:n]
+        return self._conds_of(idx), idx
 
     def _ws_c(self, n: int, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         eps = None
@@ -126,7 +129,7 @@ class ConditionalTrainer(StyleGenTrainer):
         mf = self.memory_format
         self.G.requires_grad_(True)
         self.D.requires_grad_(False)
-        c_fake = self._fake_conds(n)
+        c_fake, idx_fake = self._fake_conds(n)
         with torch.no_grad():
             emb, _, _ = self.G.mapping.condition(c_fake, torch.zeros(n, self.cond_cfg.ca_dim, device=self.device)
                                                  if self.cond_cfg.ca_dim else None)
@@ -137,6 +140,12 @@ class ConditionalTrainer(StyleGenTrainer):
         loss_g = F.softplus(-self.D(self._aug(fake), c_fake, mf)).mean() + self.kl_weight * kl
         ms = mode_seeking(fake, z, self.mode_seeking_target) if self.mode_seeking_weight > 0 else torch.zeros([])
         loss_g = loss_g + self.mode_seeking_weight * ms
+        layout = torch.zeros([])
+        if self.cfg.layout_weight:
+            # The fake's colour and placement against the image its condition came from (8×8 cells): a
+            # regression signal the matching-aware D alone teaches slowly; the detail stays adversarial.
+            layout = layout_l1(fake, self._real(idx_fake))
+            loss_g = loss_g + self.cfg.layout_weight * layout
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()
@@ -166,7 +175,8 @@ class ConditionalTrainer(StyleGenTrainer):
         self.opt_D.step()
         stats = {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "r1": r1.item(),
                  "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item(),
-                 "d_wrong": d_wrong.mean().item(), "kl": float(kl.detach()), "ms": float(ms.detach())}
+                 "d_wrong": d_wrong.mean().item(), "kl": float(kl.detach()), "ms": float(ms.detach()),
+                 "layout": float(layout.detach())}
         stats.update(self.extra_step(stage1, c_fake, idx, c_wrong, do_r1))
         self._update_ema()
         self.step += 1

@@ -44,6 +44,9 @@ class TrainConfig:
     l1_weight: float = 100.0
     cycle_weight: float = 10.0
     identity_weight: float = 0.5
+    # Conditional families: L1 between a fake's 8×8 average and its caption's real image (colour and layout);
+    # None: 0 for a new run, the run's own value on --resume.
+    layout_weight: float | None = None
 
     def save(self, run_dir: Path) -> None:
         atomic_write_text(Path(run_dir) / "config.json", json.dumps(asdict(self), indent=2) + "\n")

@@ -188,7 +188,8 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
             raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
         saved = TrainConfig.load(run_dir)
         cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
-                      minutes=cfg.minutes if cfg.minutes is not None else saved.minutes)
+                      minutes=cfg.minutes if cfg.minutes is not None else saved.minutes,
+                      layout_weight=cfg.layout_weight if cfg.layout_weight is not None else saved.layout_weight)
     else:
         cfg = trainer_cls.fresh_config(cfg)
     if is_distributed():

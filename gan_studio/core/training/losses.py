@@ -1,4 +1,4 @@
-"""GAN losses shared across families: pix2pix's vanilla BCE, CycleGAN's least squares, mode seeking."""
+"""GAN losses shared across families: pix2pix's vanilla BCE, CycleGAN's least squares, mode seeking, layout L1."""
 
 from __future__ import annotations
 
@@ -26,3 +26,10 @@ def mode_seeking(fake: torch.Tensor, z: torch.Tensor, target: float) -> torch.Te
     h = fake.shape[0] // 2
     lz = (fake[:h] - fake[h:2 * h]).abs().mean() / (z[:h] - z[h:2 * h]).abs().mean()
     return F.relu(target - lz)
+
+
+def layout_l1(fake: torch.Tensor, real: torch.Tensor, cells: int = 8) -> torch.Tensor:
+    """L1 between ``cells``×``cells`` averages: a regression signal for colour and placement that leaves all
+    detail finer than a cell to the adversarial loss."""
+    k = max(1, fake.shape[-1] // cells)
+    return (F.avg_pool2d(fake, k) - F.avg_pool2d(real, k)).abs().mean()
