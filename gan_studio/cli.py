@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--minutes", type=float)
     t.add_argument("--kimg", type=float)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--arch", default="{}", help='JSON architecture overrides, e.g. {"channel_base":1024}')
+    t.add_argument("--arch", default="{}", help='JSON architecture overrides, e.g. {"channel_base":1024}; on --resume, '
+                   'only settings that keep the weights\' shapes (e.g. {"ca_noise":0.5})')
     t.add_argument("--augment", choices=["ada", "fixed", "off"], default="ada")
     t.add_argument("--augment-p", type=float, default=0.0)
     t.add_argument("--r1-gamma", type=float, default=0.05)

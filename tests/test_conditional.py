@@ -106,6 +106,21 @@ def test_layout_l1_compares_cell_averages_and_ignores_finer_detail():
     assert float(layout_l1(red, flat)) == pytest.approx(1 / 8)
 
 
+def test_ca_noise_scales_the_spread_around_mu_and_old_cards_keep_full_noise():
+    from gan_studio.core.nets.conditional import ConditioningAugmentation
+
+    torch.manual_seed(0)
+    full, half = ConditioningAugmentation(6, 4), ConditioningAugmentation(6, 4, noise=0.5)
+    half.load_state_dict(full.state_dict())
+    c, eps = torch.randn(3, 6), torch.randn(3, 4)
+    a, mu, _ = full(c, eps)
+    b, _, _ = half(c, eps)
+    assert torch.allclose(b - mu, 0.5 * (a - mu))
+    assert torch.allclose(half(c, eps, variation=2.0)[0], a)  # variation 1 is the spread it trained with
+    old = ConditionConfig.from_dict({"c_dim": 384, "ca_dim": 128})  # a card from before ca_noise
+    assert old.ca_noise == 1.0 and ConditionConfig.from_dict(ConditionConfig(5, ca_noise=0.5).to_dict()).ca_noise == 0.5
+
+
 def test_conditional_generator_uses_condition_and_keeps_synthesis_keys():
     cfg = StyleGenConfig(resolution=16, z_dim=16, w_dim=16, mapping_layers=2, channel_base=128, channel_max=16)
     torch.manual_seed(0)

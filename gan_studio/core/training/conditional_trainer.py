@@ -308,7 +308,8 @@ class TextTrainer(ConditionalTrainer):
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
         return ConditionConfig(c_dim=384, embed_dim=cfg.arch.get("embed_dim", 256),
-                               ca_dim=cfg.arch.get("ca_dim", 128), normalize_c=True)
+                               ca_dim=cfg.arch.get("ca_dim", 128), normalize_c=True,
+                               ca_noise=float(cfg.arch.get("ca_noise", 1.0)))
 
     def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
         return (text_generator(self.net_cfg, self.cond_cfg, self.stage1),

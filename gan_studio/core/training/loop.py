@@ -173,6 +173,16 @@ class Trainer:
             progress_fn(event)
 
 
+def resumed_config(saved: TrainConfig, asked: TrainConfig) -> TrainConfig:
+    """A resume keeps the run's own settings except those asked for: the budget (kimg, minutes), the layout
+    weight, and ``arch`` keys (only ones that keep the weights' shapes load; a shape change fails clearly)."""
+    return replace(saved, out=asked.out,
+                   kimg=asked.kimg if asked.kimg is not None else saved.kimg,
+                   minutes=asked.minutes if asked.minutes is not None else saved.minutes,
+                   layout_weight=asked.layout_weight if asked.layout_weight is not None else saved.layout_weight,
+                   arch={**saved.arch, **asked.arch})
+
+
 def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False,
               progress_fn: ProgressFn | None = None, abort_fn: AbortFn | None = None,
               device: torch.device | None = None) -> RunResult:
@@ -186,10 +196,7 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
     if resume:
         if ckpt is None:
             raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
-        saved = TrainConfig.load(run_dir)
-        cfg = replace(saved, out=str(run_dir), kimg=cfg.kimg if cfg.kimg is not None else saved.kimg,
-                      minutes=cfg.minutes if cfg.minutes is not None else saved.minutes,
-                      layout_weight=cfg.layout_weight if cfg.layout_weight is not None else saved.layout_weight)
+        cfg = resumed_config(TrainConfig.load(run_dir), cfg)
     else:
         cfg = trainer_cls.fresh_config(cfg)
     if is_distributed():
