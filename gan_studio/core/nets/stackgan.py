@@ -35,6 +35,9 @@ class RefinerConfig:
     ch: int = 96
     n_res: int = 3
     normalize_c: bool = False  # see ConditionConfig.normalize_c
+    # The refiner adds detail only: its residual is made zero-mean over each 2×2 block, so colours and
+    # layout stay Stage I's. Free, its residual had drifted every colour darker (a red heart came out brown).
+    detail_only: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -78,7 +81,10 @@ class Refiner(nn.Module):
         h = F.interpolate(h, scale_factor=2, mode="nearest")
         h = F.leaky_relu(self.up(h), 0.2)
         base = F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
-        return base + self.out(h)
+        r = self.out(h)
+        if self.cfg.detail_only:
+            r = r - F.interpolate(F.avg_pool2d(r, 2), scale_factor=2, mode="nearest")
+        return base + r
 
 
 class Stage1Mapping(ConditionInput):
