@@ -35,8 +35,9 @@ class RefinerConfig:
     ch: int = 96
     n_res: int = 3
     normalize_c: bool = False  # see ConditionConfig.normalize_c
-    # The refiner adds detail only: its residual is made zero-mean over each 2×2 block, so colours and
+    # The refiner adds detail only: its residual loses its low-pass (4×4 averages, bilinear), so colours and
     # layout stay Stage I's. Free, its residual had drifted every colour darker (a red heart came out brown).
+    # (Zero-mean 2×2 blocks were tried first: any smooth residual then turns into 2-pixel stripes.)
     detail_only: bool = False
 
     def to_dict(self) -> dict:
@@ -83,7 +84,7 @@ class Refiner(nn.Module):
         base = F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
         r = self.out(h)
         if self.cfg.detail_only:
-            r = r - F.interpolate(F.avg_pool2d(r, 2), scale_factor=2, mode="nearest")
+            r = r - F.interpolate(F.avg_pool2d(r, 4), scale_factor=4, mode="bilinear", align_corners=False)
         return base + r
 
 
