@@ -148,6 +148,18 @@ def test_detail_only_refiner_keeps_stage_one_colours_and_adds_only_detail():
     assert not RefinerConfig.from_dict({"ch": 32}).detail_only  # cards from before keep the free residual
 
 
+def test_a_fine_tune_from_the_bundled_text_card_keeps_its_ca_noise_and_refiner():
+    from gan_studio.core.library.cards import ModelCard
+    from gan_studio.core.training.conditional_trainer import TextTrainer
+    from gan_studio.core.training.config import TrainConfig
+
+    card = ModelCard.read(Path(__file__).parent.parent / "models" / "text-emoji-64")
+    arch = {k: v for k, v in card.architecture.items() if k not in ("resolution", "img_channels")}  # as jobs do
+    cond = TextTrainer.condition_config(None, TrainConfig(family="text", arch=arch))  # type: ignore[arg-type]
+    assert cond == ConditionConfig.from_dict(card.architecture["condition"]) and cond.ca_noise == 0.5
+    assert arch["refiner"]["detail_only"]
+
+
 def test_conditional_generator_uses_condition_and_keeps_synthesis_keys():
     cfg = StyleGenConfig(resolution=16, z_dim=16, w_dim=16, mapping_layers=2, channel_base=128, channel_max=16)
     torch.manual_seed(0)

@@ -307,9 +307,14 @@ class TextTrainer(ConditionalTrainer):
         return replace(cfg, arch={**cfg.arch, "extra": extra})
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
-        return ConditionConfig(c_dim=384, embed_dim=cfg.arch.get("embed_dim", 256),
-                               ca_dim=cfg.arch.get("ca_dim", 128), normalize_c=True,
-                               ca_noise=float(cfg.arch.get("ca_noise", 1.0)))
+        """From ``arch``'s own keys, else its ``condition`` (a fine-tune job copies the base card's)."""
+        card = cfg.arch.get("condition", {})
+
+        def get(key: str, default: Any) -> Any:
+            return cfg.arch.get(key, card.get(key, default))
+
+        return ConditionConfig(c_dim=384, embed_dim=get("embed_dim", 256), ca_dim=get("ca_dim", 128),
+                               normalize_c=True, ca_noise=float(get("ca_noise", 1.0)))
 
     def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
         return (text_generator(self.net_cfg, self.cond_cfg, self.stage1),
