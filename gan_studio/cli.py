@@ -120,7 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
     tx.add_argument("--psi", type=float, default=1.0)
     tx.add_argument("-o", "--out", required=True, help="output folder")
     tx.add_argument("--grid", help="also write all seeds as one grid PNG")
+    tx.add_argument("--rank", type=int, default=1, metavar="K",
+                    help="draw K× as many seeds (counting up from the first) and keep the ones the model's "
+                         "prompt matcher scores best, best first")
     tx.add_argument("--json", action="store_true")
+
+    mt = sub.add_parser("matcher", help="train a text model's prompt matcher (ranks seeds) and add it to the model")
+    mt.add_argument("--model", required=True)
+    mt.add_argument("--data", required=True, help="the captioned folder the model was trained on")
+    mt.add_argument("--epochs", type=int, default=6)
+    mt.add_argument("--seed", type=int, default=1)
+    mt.add_argument("--steps", type=int, help="contrastive steps (default: --epochs passes, at least 150)")
+    mt.add_argument("--threads", type=int)
+    mt.add_argument("--cache", help="caption-embedding cache to reuse (a training run's text-embeddings.safetensors)")
+    mt.add_argument("--json", action="store_true")
 
     m = sub.add_parser("mix", help="style-mixing grid: rows × cols with layers from the column source")
     m.add_argument("--model", required=True)
@@ -275,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     me.add_argument("--card", action="store_true",
                     help="store the figures (and the floor, with --floor-other) in the model's card")
     me.add_argument("--floor-other", help="held-out folder: also measure the real-vs-real floor")
+    me.add_argument("--rank", type=int, default=1, metavar="K",
+                    help="text: also judge the best of K seeds by the model's prompt matcher")
     me.add_argument("--json", action="store_true")
     me.add_argument("--task", choices=["generate", "sketch", "translate", "upscale", "age", "text"],
                     default="generate",
@@ -311,6 +326,29 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if args.grid:
         save_png(grid(tiles, cols=min(8, len(tiles))), Path(args.grid))
     emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")
+    return 0
+
+
+def _seed_list(seeds: tuple[int, ...]) -> str:
+    return ",".join(str(s) for s in seeds)
+
+
+@command("matcher")
+def cmd_matcher(args: argparse.Namespace) -> int:
+    from .core.library.registry import Library
+    from .core.text.encoder import EncoderUnavailable
+    from .core.training.matcher_trainer import fit_matcher
+
+    card = Library().card(args.model)
+    try:
+        result = fit_matcher(card, Path(args.data), epochs=args.epochs, seed=args.seed, threads=args.threads,
+                             cache=Path(args.cache) if args.cache else None, steps=args.steps,
+                             progress=lambda s, n, loss: print(f"step {s}/{n} loss {loss:.3f}", file=sys.stderr))
+    except EncoderUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    emit(args, result, "\n".join(f"{k}: {v}" for k, v in result.items()) + f"\nadded to {card.folder}")
     return 0
 
 
@@ -416,7 +454,7 @@ def cmd_text(args: argparse.Namespace) -> int:
     req = TextRequest(args.model, args.prompt, seeds=tuple(parse_seeds(args.seeds)), variation=args.variation,
                       psi=args.psi)
     try:
-        images = sess.render(req)
+        req, images = sess.render_ranked(req, args.rank) if args.rank > 1 else (req, sess.render(req))
     except EncoderUnavailable as exc:
         raise CliError(str(exc)) from exc
     except ValueError as exc:
@@ -430,7 +468,9 @@ def cmd_text(args: argparse.Namespace) -> int:
         written.append(str(path))
     if args.grid:
         save_png(grid(images, cols=min(8, len(images))), Path(args.grid))
-    emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")
+    emit(args, {"files": written, "grid": args.grid, "seeds": list(req.seeds)},
+         f"wrote {len(written)} images to {out}" + (f" (best first: seeds {_seed_list(req.seeds)})"
+                                                    if args.rank > 1 else ""))
     return 0
 
 
@@ -848,7 +888,8 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
         fn = {"sketch": tm.evaluate_sketch, "translate": tm.evaluate_cyclegan, "upscale": tm.evaluate_sr,
               "age": evaluate_age, "text": evaluate_text}[args.task]
-        result = fn(args.model, Path(args.real), **({"psi": args.psi} if args.task == "text" else {}))
+        extra = {"psi": args.psi, "rank": args.rank} if args.task == "text" else {}
+        result = fn(args.model, Path(args.real), **extra)
         if args.card:
             tm.store_metrics(args.model, result, f"held-out data in {args.real}; command: gan-studio "
                              + " ".join(sys.argv[1:]))

@@ -81,6 +81,7 @@ def _type_and_enter(qtbot, panel, prompt):
 
 def test_prompt_and_enter_show_a_grid_of_seeds(panel, qtbot):
     assert panel.model_combo.currentData() == TINY_TEXT_ID and panel.model_combo.count() == 1
+    assert not panel.best_first.isEnabled()  # this model has no prompt matcher, so seeds are not ranked
     _type_and_enter(qtbot, panel, "red heart")
     shown = _wait_grid(qtbot, panel)
     assert len(shown) == DEFAULT_COUNT and len(panel.thumbs) == DEFAULT_COUNT
@@ -96,6 +97,36 @@ def test_prompt_and_enter_show_a_grid_of_seeds(panel, qtbot):
     qtbot.mouseClick(panel.thumbs[3], Qt.MouseButton.LeftButton)
     assert panel.focused == 3 and np.array_equal(qimage_pixels(panel.shown_image()), shown[3])
     assert "seed 3" in panel.caption.text() and panel.thumbs[3].isChecked()
+
+
+def test_best_matches_first_ranks_seeds_and_keeps_them_while_varying(qtbot, tiny_library, worker, settings):
+    import torch
+
+    from gan_studio.core.text.matcher import Matcher, MatcherConfig
+    from gan_studio.core.training.matcher_trainer import attach_matcher
+
+    torch.manual_seed(0)  # an untrained matcher still ranks deterministically; its quality is tested elsewhere
+    attach_matcher(tiny_library.card(TINY_TEXT_ID), Matcher(MatcherConfig(num_classes=2)).eval(), {},
+                   Path("untrained"))
+    panel = _panel(qtbot, worker, settings, tiny_library.cards())
+    qtbot.waitUntil(panel.generate_btn.isEnabled, timeout=30000)
+    assert panel.best_first.isEnabled() and panel.best_first.isChecked() and panel.ranking()
+    panel.count.setValue(4)
+    _type_and_enter(qtbot, panel, "a tree")
+    shown = _wait_grid(qtbot, panel)
+    kept, want = _session().render_ranked(TextRequest(TINY_TEXT_ID, "a tree", seeds=(0, 1, 2, 3),
+                                                      variation=panel.variation.value()), 4)
+    assert panel.current.seeds == kept.seeds != (0, 1, 2, 3)
+    assert all(np.array_equal(a, b) for a, b in zip(shown, want, strict=True))
+    assert panel.thumbs[0].text() == f"seed {kept.seeds[0]}"
+    panel.variation.set_value(0.9)  # a slider re-renders the chosen seeds, it does not rank again
+    qtbot.waitUntil(lambda: panel.current.variation == 0.9, timeout=5000)
+    moved = _wait_grid(qtbot, panel)
+    assert panel.current.seeds == kept.seeds
+    assert np.array_equal(np.stack(moved), np.stack(_session().render(panel.current)))
+    panel.best_first.setChecked(False)  # off: the plain run of seeds again, and remembered
+    _wait_grid(qtbot, panel)
+    assert panel.current.seeds == (0, 1, 2, 3) and settings.value("text/best_first", type=bool) is False
 
 
 def test_different_prompts_give_different_pixels(panel, qtbot):

@@ -132,4 +132,9 @@ def load_text(card: ModelCard) -> dict[str, Any]:
 
         nets["refiner"] = _load_strict(Refiner(RefinerConfig.from_dict(card.architecture["refiner"])), card,
                                        "refiner")
+    if "matcher" in card.architecture and any(f.role == "matcher" for f in card.files):
+        from ..text.matcher import Matcher, MatcherConfig
+
+        nets["matcher"] = _load_strict(Matcher(MatcherConfig.from_dict(card.architecture["matcher"])), card,
+                                       "matcher")
     return nets

@@ -75,9 +75,10 @@ def spread(net: Any, images: np.ndarray) -> float:
 
 
 def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_per_prompt: int = 4,
-                  session: Any = None, psi: float = 1.0) -> dict[str, float]:
+                  session: Any = None, psi: float = 1.0, rank: int = 1) -> dict[str, float]:
     """`gan-studio metrics --task text`: judges trained on ``real``'s train split, tested on its held-out;
-    the generated images are rendered at truncation ``psi``."""
+    the generated images are rendered at truncation ``psi``. With ``rank`` > 1 the best of that many seeds
+    (by the model's own prompt matcher, a different net from these judges) is judged as well."""
     from ..sessions.cond_requests import TextRequest
     from ..sessions.text import TextSession
 
@@ -117,6 +118,11 @@ def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_
                          session.render(TextRequest(model_id, r["caption"], seeds=tuple(range(seeds_per_prompt)),
                                                     variation=1.0, psi=psi))])
         div.append(spread(net, imgs))
+    if rank > 1:
+        best = np.stack([_resize(session.render_ranked(TextRequest(model_id, r["caption"], seeds=(0,), psi=psi),
+                                                       rank)[1][0], res) for r in held])
+        out[f"r_precision_best_of_{rank}"] = round(r_precision(net, proj, best, e_he), 4)
+        out[f"category_accuracy_best_of_{rank}"] = round(accuracy(net, best, y_he), 4)
     out["diversity_across_seeds"] = round(float(np.mean(div)), 3)
     out["diversity_real_heldout"] = round(spread(net, x_he[:100]), 3)
     return out

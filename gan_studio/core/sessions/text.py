@@ -8,6 +8,7 @@ sentence's mean code, 1 the training spread.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,9 @@ class TextSession:
         self.R = nets.get("refiner")
         if self.R is not None:
             self.R = self.R.to(self.device).eval().requires_grad_(False)
+        self.M = nets.get("matcher")
+        if self.M is not None:
+            self.M = self.M.to(self.device).eval().requires_grad_(False)
         self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
         self._encoder = encoder
 
@@ -61,12 +65,43 @@ class TextSession:
             raise ValueError("type a prompt first")
         return self.encoder.encode([prompt]).to(self.device)
 
+    @property
+    def can_rank(self) -> bool:
+        """The model ships a prompt matcher (``gan-studio matcher``), so seeds can be ranked."""
+        return self.M is not None
+
     @torch.inference_mode()
     def render(self, req: TextRequest) -> list[np.ndarray]:
         """One image per seed (HWC uint8)."""
         if not req.seeds:
             return []
-        c = self.embed(req.prompt).expand(len(req.seeds), -1)
+        return list(to_uint8(self._images(req, self.embed(req.prompt))))
+
+    @torch.inference_mode()
+    def render_ranked(self, req: TextRequest, pool: int = 4, chunk: int = 32) -> tuple[TextRequest, list[np.ndarray]]:
+        """Draw ``pool`` × len(seeds) candidates, seeds counting up from the first, and keep the len(seeds) the
+        matcher scores highest, best first. Returns the request of the kept seeds (it renders them again
+        exactly: ranking only chooses seeds) and their images."""
+        if self.M is None:
+            raise ValueError(f"{self.model_id} has no prompt matcher to rank with (gan-studio matcher adds one)")
+        n = len(req.seeds)
+        if n == 0 or pool <= 1:
+            return req, self.render(req)
+        c = self.embed(req.prompt)
+        first = min(req.seeds[0], 2**32 - n * pool)  # seeds stop at 2³² − 1
+        cands = tuple(range(first, first + n * pool))
+        imgs, scores = [], []
+        for i in range(0, len(cands), chunk):
+            part = self._images(replace(req, seeds=cands[i:i + chunk]), c)
+            imgs.append(part)
+            scores.append(self.M.scores(part, c))
+        order = torch.cat(scores).argsort(descending=True)[:n].tolist()
+        kept = torch.cat(imgs)[order]
+        return replace(req, seeds=tuple(cands[j] for j in order)), list(to_uint8(kept))
+
+    def _images(self, req: TextRequest, c: torch.Tensor) -> torch.Tensor:
+        """NCHW in [-1, 1] for each seed of ``req``, with ``c`` the prompt's embedding [1, D]."""
+        c = c.expand(len(req.seeds), -1)
         z = torch.cat([z_from_seed(s, self.G.cfg.z_dim) for s in req.seeds]).to(self.device)
         ca = self.G.cond.ca_dim
         eps = None
@@ -79,7 +114,7 @@ class TextSession:
         img = self.G.synthesize(ws, req.noise_mode, memory_format=self.memory_format)
         if self.R is not None:
             img = self.R(img, c)
-        return list(to_uint8(img))
+        return img
 
     def recipe(self, req: TextRequest) -> dict[str, Any]:
         return cond_recipe(req, self.sha256)

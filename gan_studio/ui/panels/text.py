@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QCompleter,
     QFileDialog,
@@ -41,6 +42,10 @@ MAX_COUNT = 32
 GRID_COLS = 4
 THROTTLE_MS = 150  # live re-render while the variation slider moves: at most one request per this many ms
 HISTORY_KEY = "text/prompt_history"
+BEST_KEY = "text/best_first"
+RANK_POOL = 4  # "Best matches first" draws this many candidates per shown image
+BEST_TIP = (f"Draw {RANK_POOL}× as many seeds and show the ones the model's prompt matcher finds closest to the "
+            "prompt, best first (each image keeps its own seed)")
 HISTORY_LIMIT = 30
 NO_MODEL = ("No text-to-image model in your library yet.\nTrain one with\n"
             "gan-studio train --family text --data DIR --out runs/text …\nor wait for the bundled one.")
@@ -55,6 +60,14 @@ class NoEncoder:
 
 
 @dataclass(frozen=True)
+class Ranked:
+    """A ranked grid from the worker: the request of the kept seeds (best first) and their images."""
+
+    request: Any
+    images: list[QImage]
+
+
+@dataclass(frozen=True)
 class TextFavourite:
     """A kept image: enough to render it again exactly."""
 
@@ -65,13 +78,18 @@ class TextFavourite:
     psi: float
 
 
-def _render(req: Any) -> Any:
-    """Worker-side: the images of ``req``, or ``NoEncoder`` with the reason."""
+def _render(req: Any, pool: int = 1) -> Any:
+    """Worker-side: the images of ``req`` (``Ranked`` when ``pool`` > 1 picks the best of that many
+    candidates per image), or ``NoEncoder`` with the reason."""
 
     def fn(session: Any) -> Any:
         from ...core.text.encoder import EncoderUnavailable
+        from ..qimage import to_qimage
 
         try:
+            if pool > 1 and session.can_rank:
+                kept, images = session.render_ranked(req, pool)
+                return Ranked(kept, [to_qimage(im) for im in images])
             return session.render(req)
         except EncoderUnavailable as exc:
             return NoEncoder(str(exc))
@@ -88,7 +106,7 @@ def _probe(session: Any) -> dict[str, Any]:
         reason = None
     except EncoderUnavailable as exc:
         reason = str(exc)
-    return {"resolution": int(session.resolution), "encoder_error": reason}
+    return {"resolution": int(session.resolution), "encoder_error": reason, "can_rank": bool(session.can_rank)}
 
 
 def load_history(settings: QSettings) -> list[str]:
@@ -115,6 +133,9 @@ class TextPanel(ModelPanel):
         self.last_task = 0  # id of the newest grid task, so callers can wait for it
         self._shown = 0
         self._want_generate = False  # Enter was pressed before the model was ready
+        self._requests: dict[int, Any] = {}  # grid task id → its request (labels follow what is shown)
+        self._ranking: int | None = None  # id of a ranking task in flight: slider re-renders wait for it
+        self._rerender_after = False
         self._build()
         self._throttle = throttle_timer(self, THROTTLE_MS, self._rerender)
         worker.finished.connect(self._on_result)
@@ -156,6 +177,11 @@ class TextPanel(ModelPanel):
                                   "seen in training")
         self.psi = LabeledSlider(0.0, 1.0, 1.0)
         self.psi.setToolTip("Truncation ψ: lower = closer to the prompt's average image, less variety")
+        self.best_first = QCheckBox("Best matches first")
+        self.best_first.setChecked(self.settings.value(BEST_KEY, True, type=bool))
+        self.best_first.setToolTip(BEST_TIP)
+        self.best_first.setEnabled(False)
+        self._can_rank = False
 
         self.fav_btn = QPushButton("★ Favourite")
         self.fav_btn.setToolTip("Keep the focused image (prompt, seed and variation)")
@@ -179,6 +205,7 @@ class TextPanel(ModelPanel):
         form.addRow("First seed", seed_row)
         form.addRow("Variation", self.variation)
         form.addRow("Truncation ψ", self.psi)
+        form.addRow("", self.best_first)
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(self.fav_btn)
@@ -242,6 +269,7 @@ class TextPanel(ModelPanel):
         self.start_seed.valueChanged.connect(lambda _: self._respin())
         self.variation.valueChanged.connect(self._slider_moved)
         self.psi.valueChanged.connect(self._slider_moved)
+        self.best_first.toggled.connect(self._best_first_toggled)
         self.fav_btn.clicked.connect(self.add_favourite)
         self.export_btn.clicked.connect(self.export_dialog)
         self.export_grid_btn.clicked.connect(self.export_grid_dialog)
@@ -332,7 +360,7 @@ class TextPanel(ModelPanel):
         self._want_generate = False
         self.prompt.setEditText(prompt)
         self.focused = 0
-        return self._submit(self.request())
+        return self._submit(self.request(), rank=True)
 
     def new_seeds(self) -> None:
         """Same prompt, a fresh run of seeds."""
@@ -346,7 +374,7 @@ class TextPanel(ModelPanel):
         if self.current is not None and self.generate_btn.isEnabled():
             self.focused = min(self.focused, self.count.value() - 1)
             start = self.start_seed.value()
-            self._submit(replace(self.current, seeds=tuple(range(start, start + self.count.value()))))
+            self._submit(replace(self.current, seeds=tuple(range(start, start + self.count.value()))), rank=True)
 
     def _slider_moved(self, _: float) -> None:
         if self.current is not None and not self._throttle.isActive():
@@ -354,23 +382,54 @@ class TextPanel(ModelPanel):
 
     def _rerender(self) -> None:
         """The throttle fired: the shown prompt and seeds at the sliders' current values."""
+        if self._ranking is not None:  # the ranked seeds are not known yet: re-render them when they are
+            self._rerender_after = True
+            return
         if self.current is not None and self.generate_btn.isEnabled():
             self._submit(replace(self.current, variation=self.variation.value(), psi=self.psi.value()))
 
-    def _submit(self, req: Any) -> int | None:
+    def _best_first_toggled(self, on: bool) -> None:
+        self.settings.setValue(BEST_KEY, bool(on))
+        self._respin()
+
+    def ranking(self) -> bool:
+        """Whether Generate and new seeds rank candidates (the box is ticked and the model has a matcher)."""
+        return self._can_rank and self.best_first.isChecked()
+
+    def _submit(self, req: Any, rank: bool = False) -> int | None:
+        """Queue ``req``; with ``rank`` (Generate, new seeds) and ranking on, the best of RANK_POOL× seeds."""
         if not self.model_id or self._dirty:
             return None
+        pool = RANK_POOL if rank and self.ranking() else 1
         self.current = req
-        self.last_task = self.worker.submit("text-grid", self.model_id, _render(req))
+        self.last_task = self.worker.submit("text-grid", self.model_id, _render(req, pool))
+        self._requests[self.last_task] = req
+        self._ranking = self.last_task if pool > 1 else None
         return self.last_task
+
+    def _grid_done(self, task_id: int) -> Any:
+        """Forget tasks up to ``task_id``; return its request. A deferred slider re-render runs now."""
+        req = self._requests.get(task_id)
+        self._requests = {k: v for k, v in self._requests.items() if k > task_id}
+        if self._ranking is not None and task_id >= self._ranking:
+            self._ranking = None
+            if self._rerender_after:
+                self._rerender_after = False
+                self._throttle.start()
+        return req
 
     # -- results ---------------------------------------------------------------------------------------
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
         if key == "text-grid" and task_id > self._shown:
             self._shown = task_id
+            req = self._grid_done(task_id)
             if isinstance(result, NoEncoder):
                 self._encoder_missing(result.reason)
                 return
+            if isinstance(result, Ranked):
+                req, result = result.request, result.images
+            if req is not None and task_id == self.last_task:
+                self.current = req
             self._show_grid()
             self._set_images(list(result))
             self.latency.setText(f"⏱ {ms:.0f} ms for {len(result)} images")
@@ -380,6 +439,10 @@ class TextPanel(ModelPanel):
                 self._encoder_missing(result["encoder_error"])
                 return
             self.encoder_error = None
+            self._can_rank = bool(result.get("can_rank"))
+            self.best_first.setEnabled(self._can_rank)
+            self.best_first.setToolTip(BEST_TIP if self._can_rank else
+                                       "This model has no prompt matcher (gan-studio matcher adds one)")
             self._set_enabled(True)
             self.generate_btn.setToolTip("Render the prompt for each seed (Enter)")
             self.info.setText(f"The model draws {result['resolution']} px images.")
@@ -393,6 +456,8 @@ class TextPanel(ModelPanel):
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
         if key == "text-grid" or key == "text-info":
+            if key == "text-grid":
+                self._grid_done(task_id)
             self._show_message(f"Could not render: {message}")
         elif key.startswith("text-"):
             self.info.setText(f"⚠ {message}")
