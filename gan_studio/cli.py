@@ -235,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--layout-weight", type=float,
                    help="age/text: weight of the 8×8 colour-and-layout L1 to the condition's real image "
                         "(default 0; on --resume, the run's own)")
+    t.add_argument("--refiner-from", metavar="CKPT",
+                   help="text, with --resume: take Stage II (refiner, its EMA, discriminator and optimisers) from "
+                        "another checkpoint of this architecture; Stage I keeps its progress")
     t.add_argument("--identity-weight", type=float, default=0.5,
                    help="cyclegan: identity loss weight, relative to the cycle weight")
 
@@ -711,6 +714,8 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
         args.resume = True
     if not args.resume and not args.data:
         raise CliError("--data is required unless --resume")
+    if getattr(args, "refiner_from", None) and (args.family != "text" or not args.resume):
+        raise CliError("--refiner-from needs --family text and --resume")
     if not args.resume and args.minutes is None and args.kimg is None:
         raise CliError("give a budget: --minutes N or --kimg N")
     try:
@@ -753,6 +758,8 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
             raise CliError(f"distributed training exited with code {code}")
         return 0
     with hold_run(Path(args.out), sys.argv) if not is_distributed() else contextlib.nullcontext():
+        if getattr(args, "refiner_from", None):
+            _graft_refiner(args)
         result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
                           device=pick_device(args.device))
     if args.export and result.finished:
@@ -764,6 +771,18 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
             kwargs["description"] = args.description
         export_fn(Path(args.out), Path(args.export), model_id, args.name or model_id, **kwargs)
     return 0
+
+
+def _graft_refiner(args: argparse.Namespace) -> None:
+    """``--refiner-from``: Stage II from another checkpoint, written into the run's latest one (run held)."""
+    from .core.training.checkpoint import graft_checkpoint
+    from .core.training.conditional_trainer import TextTrainer
+
+    try:
+        into = graft_checkpoint(Path(args.out), Path(args.refiner_from), TextTrainer.STAGE2_KEYS)
+    except (OSError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Stage II taken from {args.refiner_from} into {into}", file=sys.stderr)
 
 
 def _train_stylegen(args: argparse.Namespace) -> int:

@@ -61,3 +61,5 @@ for run, (fn, mid, name) in jobs.items():
         print("export failed", run, type(exc).__name__, exc)
 PY
 ls -la "$OUTDIR"
+echo "text: after unpacking text-emoji-128 into models/, add its prompt matcher (real images only, no GPU needed):"
+echo "  gan-studio matcher --model text-emoji-128 --data data/starter"

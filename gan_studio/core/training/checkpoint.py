@@ -55,3 +55,23 @@ def seed_run_from_model(card, run_dir: Path) -> Path:
     shutil.copyfile(state, target)
     shutil.copyfile(config, run_dir / "config.json")
     return target
+
+
+def graft_checkpoint(run_dir: Path, source: Path, keys: tuple[str, ...]) -> Path:
+    """Replace ``keys`` of the run's latest checkpoint by those of ``source`` (another checkpoint of the same
+    architecture), in place and atomically: e.g. roll Stage II back to an earlier state while Stage I keeps
+    its progress. Tensor shapes must match, so a wrong source is refused before anything is written."""
+    target = latest_checkpoint(run_dir)
+    if target is None:
+        raise FileNotFoundError(f"nothing to graft onto in {run_dir}: no checkpoint")
+    st, src = load_checkpoint(target), load_checkpoint(Path(source))
+    for key in keys:
+        if key not in src or key not in st:
+            raise ValueError(f"{source} has no {key!r} to graft (is it a checkpoint of this family?)")
+        if isinstance(st[key], dict) and not key.startswith("opt_"):  # a module's state dict
+            a, b = st[key], src[key]
+            if set(a) != set(b) or any(getattr(a[k], "shape", None) != getattr(b[k], "shape", None) for k in a):
+                raise ValueError(f"{source}: {key!r} does not match this run's architecture")
+        st[key] = src[key]
+    atomic_save(target, lambda tmp: torch.save(st, tmp))
+    return target

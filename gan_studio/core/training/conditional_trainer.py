@@ -266,6 +266,8 @@ def caption_embeddings(captions: list[list[str]], cache: Path | None = None) -> 
 class TextTrainer(ConditionalTrainer):
     """StackGAN: CA(sentence) → Stage I (StackGAN's, or a conditional StyleGen) → Stage II refiner (×2)."""
 
+    STAGE2_KEYS = ("R", "R_ema", "D2", "opt_R", "opt_D2")  # what `train --refiner-from` takes from a checkpoint
+
     # StackGAN uses 2.0 with its char-CNN-RNN codes; with MiniLM codes and a projection D that weight let
     # the KL term win before D learned to match (our first GPU run: μ → 0, every prompt the same image).
     kl_weight = 0.02
