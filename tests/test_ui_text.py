@@ -118,7 +118,7 @@ def test_best_matches_first_ranks_seeds_and_keeps_them_while_varying(qtbot, tiny
                                                       variation=panel.variation.value()), 4)
     assert panel.current.seeds == kept.seeds != (0, 1, 2, 3)
     assert all(np.array_equal(a, b) for a, b in zip(shown, want, strict=True))
-    assert panel.thumbs[0].text() == f"seed {kept.seeds[0]}"
+    assert panel.thumbs[0].text() == f"seed {kept.seeds[0]}" and "(best of 16)" in panel.latency.text()
     panel.variation.set_value(0.9)  # a slider re-renders the chosen seeds, it does not rank again
     qtbot.waitUntil(lambda: panel.current.variation == 0.9, timeout=5000)
     moved = _wait_grid(qtbot, panel)

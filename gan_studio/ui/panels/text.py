@@ -428,12 +428,16 @@ class TextPanel(ModelPanel):
                 return
             if isinstance(result, Ranked):
                 req, result = result.request, result.images
+                drawn = len(result) * RANK_POOL
+            else:
+                drawn = len(result)
             if req is not None and task_id == self.last_task:
                 self.current = req
             self._show_grid()
             self._set_images(list(result))
-            self.latency.setText(f"⏱ {ms:.0f} ms for {len(result)} images")
-            self.frameTime.emit(ms / max(1, len(result)))
+            best = f" (best of {drawn})" if drawn > len(result) else ""
+            self.latency.setText(f"⏱ {ms:.0f} ms for {len(result)} images{best}")
+            self.frameTime.emit(ms / max(1, drawn))
         elif key == "text-info":
             if result["encoder_error"]:
                 self._encoder_missing(result["encoder_error"])
