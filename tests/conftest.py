@@ -119,6 +119,23 @@ def make_tiny_conditional(folder: Path) -> None:
             metrics=note), nets)
 
 
+def make_captioned_shapes(root: Path, n: int = 24) -> Path:
+    """``n`` 32 px drawings with a .txt caption each: odd ones "a red circle", even ones "a blue square"."""
+    from PIL import Image, ImageDraw
+
+    root.mkdir(parents=True)
+    for i in range(n):
+        im = Image.new("RGBA", (32, 32), (255, 255, 255, 0))
+        d = ImageDraw.Draw(im)
+        if i % 2:
+            d.ellipse([6, 6, 26, 26], fill=(220, 30, 30, 255))
+        else:
+            d.rectangle([6, 6, 26, 26], fill=(30, 60, 220, 255))
+        im.save(root / f"{i}.png")
+        (root / f"{i}.txt").write_text("a red circle" if i % 2 else "a blue square", encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def tiny_library(tmp_path, monkeypatch):
     """A library whose bundled folder holds only tiny models; the UI's shared library is reset."""

@@ -23,7 +23,7 @@ from gan_studio.core.data.labels import (
 )
 from gan_studio.core.nets.conditional import ConditionalGenerator, ConditionConfig
 from gan_studio.core.nets.stylegen import StyleGenConfig
-from tests.conftest import TINY_AGE_ID, TINY_ID, TINY_TEXT_ID
+from tests.conftest import TINY_AGE_ID, TINY_ID, TINY_TEXT_ID, make_captioned_shapes
 
 SMALL = {"channel_base": 128, "channel_max": 32, "d_channel_base": 128, "d_channel_max": 32, "z_dim": 32,
          "w_dim": 32, "mapping_layers": 2, "embed_dim": 16}
@@ -220,22 +220,9 @@ def test_tiny_text_model_separates_two_captions(tmp_path, monkeypatch):
     from gan_studio.core.training.conditional_trainer import TextTrainer
     from gan_studio.core.training.config import TrainConfig
 
-    root = tmp_path / "captioned"
-    root.mkdir()
-    reals, labels = [], []
-    for i in range(24):
-        im = Image.new("RGBA", (32, 32), (255, 255, 255, 0))
-        d = ImageDraw.Draw(im)
-        if i % 2:
-            d.ellipse([6, 6, 26, 26], fill=(220, 30, 30, 255))
-            caption = "a red circle"
-        else:
-            d.rectangle([6, 6, 26, 26], fill=(30, 60, 220, 255))
-            caption = "a blue square"
-        im.save(root / f"{i}.png")
-        (root / f"{i}.txt").write_text(caption, encoding="utf-8")
-        reals.append(np.asarray(im.resize((16, 16))))
-        labels.append(i % 2)
+    root = make_captioned_shapes(tmp_path / "captioned")
+    reals = [np.asarray(Image.open(root / f"{i}.png").resize((16, 16))) for i in range(24)]
+    labels = [i % 2 for i in range(24)]
     arch = SMALL | {"ca_dim": 8, "refiner": {"ch": 8, "n_res": 1, "cond_dim": 8}}
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=16, batch=16, kimg=4.0,
                       seed=0, threads=2, arch=arch, preview_every_s=1e9, checkpoint_every_s=1e9, augment="off",

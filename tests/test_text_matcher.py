@@ -7,26 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from gan_studio.core.sessions.cond_requests import TextRequest, cond_request_from_recipe
-from tests.conftest import TINY_TEXT_ID
-
-
-def _captioned(root, n=24):
-    root.mkdir()
-    for i in range(n):
-        im = Image.new("RGBA", (32, 32), (255, 255, 255, 0))
-        d = ImageDraw.Draw(im)
-        if i % 2:
-            d.ellipse([6, 6, 26, 26], fill=(220, 30, 30, 255))
-            caption = "a red circle"
-        else:
-            d.rectangle([6, 6, 26, 26], fill=(30, 60, 220, 255))
-            caption = "a blue square"
-        im.save(root / f"{i}.png")
-        (root / f"{i}.txt").write_text(caption, encoding="utf-8")
-    return root
+from tests.conftest import TINY_TEXT_ID, make_captioned_shapes
 
 
 def test_matcher_learns_captions_and_is_added_to_the_card(tiny_library, tmp_path):
@@ -40,7 +24,7 @@ def test_matcher_learns_captions_and_is_added_to_the_card(tiny_library, tmp_path
     assert not before.can_rank
     with pytest.raises(ValueError, match="no prompt matcher"):
         before.render_ranked(TextRequest(TINY_TEXT_ID, "a red circle", seeds=(0, 1)), 4)
-    result = fit_matcher(card, _captioned(tmp_path / "shapes"), epochs=2, steps=40)
+    result = fit_matcher(card, make_captioned_shapes(tmp_path / "shapes"), epochs=2, steps=40)
     assert result["train_images"] == 24
 
     lib = Library()  # a fresh read of the card: the file is listed with its sha256 and verifies
@@ -91,7 +75,7 @@ def test_ranked_seeds_are_the_best_scoring_and_render_again_exactly(tiny_library
 def test_cli_matcher_and_ranked_text(tiny_library, tmp_path):
     from gan_studio.cli import main
 
-    data = _captioned(tmp_path / "shapes")
+    data = make_captioned_shapes(tmp_path / "shapes")
     assert main(["matcher", "--model", TINY_TEXT_ID, "--data", str(data), "--epochs", "1", "--steps", "5",
                  "--json"]) == 0
     out = tmp_path / "ranked"
