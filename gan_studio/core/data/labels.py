@@ -59,7 +59,8 @@ def starter_face_label(name: str, skin_tone: int | None) -> AgeLabel | None:
     return None
 
 
-def _manifest(root: Path) -> list[dict]:
+def manifest_rows(root: Path) -> list[dict]:
+    """The rows of a starter folder's manifest.jsonl (plain dicts)."""
     return [json.loads(line) for line in (root / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
 
@@ -84,7 +85,7 @@ def load_age_labels(root: Path, splits: tuple[str, ...] = ("train", "heldout")) 
     root = Path(root)
     if (root / "manifest.jsonl").is_file():
         out = []
-        for row in _manifest(root):
+        for row in manifest_rows(root):
             if row.get("domain") != "colour" or row.get("split") not in splits:
                 continue
             label = starter_face_label(row["name"], row.get("skin_tone"))
@@ -187,7 +188,7 @@ def load_captions(root: Path, splits: tuple[str, ...] = ("train",)) -> list[tupl
     """(image, captions) pairs; an image without a caption is left out."""
     root = Path(root)
     if (root / "manifest.jsonl").is_file():
-        return [(root / r["file"], caption_variants(r["name"], r.get("category"))) for r in _manifest(root)
+        return [(root / r["file"], caption_variants(r["name"], r.get("category"))) for r in manifest_rows(root)
                 if r.get("domain") == "colour" and r.get("split") in splits]
     table: dict[str, list[str]] = {}
     if (root / "captions.csv").is_file():

@@ -6,7 +6,6 @@ it ranks seeds by what the data says a prompt looks like. Its held-out retrieval
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import numpy as np
 import torch
 
 from ..data.images import load_folder
-from ..data.labels import load_captions, phrasing_weights
+from ..data.labels import load_captions, manifest_rows, phrasing_weights
 from ..library.cards import ModelCard, WeightFile
 from ..library.families import save_weights
 from ..text.matcher import Matcher, retrieval_accuracy, train_matcher
@@ -25,11 +24,9 @@ MATCHER_RES = 64
 
 def _categories(root: Path, paths: list[Path]) -> tuple[np.ndarray, int]:
     """Starter categories from the manifest; a user's folder has none, so every image is one class."""
-    manifest = root / "manifest.jsonl"
-    if not manifest.is_file():
+    if not (root / "manifest.jsonl").is_file():
         return np.zeros(len(paths), dtype=np.int64), 1
-    rows = [json.loads(x) for x in manifest.read_text(encoding="utf-8").splitlines() if x.strip()]
-    by_file = {(root / r["file"]).resolve(): r.get("category") or "" for r in rows}
+    by_file = {(root / r["file"]).resolve(): r.get("category") or "" for r in manifest_rows(root)}
     names = [by_file.get(p.resolve(), "") for p in paths]
     cats = sorted(set(names))
     return np.array([cats.index(c) for c in names], dtype=np.int64), len(cats)
