@@ -235,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--layout-weight", type=float,
                    help="age/text: weight of the 8×8 colour-and-layout L1 to the condition's real image "
                         "(default 0; on --resume, the run's own)")
+    t.add_argument("--refiner-l1", type=float,
+                   help="text: weight of Stage II's L1 on real pairs (a softened 32 px real image refined back to "
+                        "its 64 px original), beside its adversarial loss (default 0; on --resume, the run's own)")
     t.add_argument("--refiner-from", metavar="CKPT",
                    help="text, with --resume: take Stage II (refiner, its EMA, discriminator and optimisers) from "
                         "another checkpoint of this architecture; Stage I keeps its progress")
@@ -730,7 +733,7 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
                       preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
                       pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
                       identity_weight=args.identity_weight, freeze_d=args.freeze_d,
-                      layout_weight=args.layout_weight)
+                      layout_weight=args.layout_weight, refiner_l1=args.refiner_l1)
     stop = {"flag": False}
 
     def on_term(signum: int, frame: Any) -> None:

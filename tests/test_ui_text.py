@@ -291,5 +291,15 @@ def test_window_routes_a_text_recipe_to_the_text_panel(qtbot, tiny_library, tmp_
         assert panel.current.seeds[0] == 11 and panel.current.variation == 0.4
         assert np.abs(qimage_pixels(panel.shown_image()).astype(int)
                       - np.asarray(Image.open(path)).astype(int)).max() <= 1
+        # Export upscaled ×4 takes the text panel's focused image, with its recipe.
+        from gan_studio.core.io.recipe import read_recipe
+
+        big = tmp_path / "tree-x4.png"
+        with qtbot.waitSignal(win.worker.finished, timeout=30000, check_params_cb=lambda key, *a: key == "export"):
+            assert win.export_upscaled(big, source="text") is not None
+        shown = qimage_pixels(panel.shown_image())
+        assert np.asarray(Image.open(big)).shape[:2] == (shown.shape[0] * 4, shown.shape[1] * 4)
+        recipe = read_recipe(big)
+        assert recipe["prompt"] == "a tree" and recipe["seeds"] == [11] and recipe["upscaled"] == win.upscale_id
     finally:
         win.close()

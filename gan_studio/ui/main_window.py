@@ -346,23 +346,28 @@ class MainWindow(QMainWindow):
         scale = int(card.architecture.get("scale", 4)) if card is not None else 4
         self.upscale_action.setText(f"Export &upscaled ×{scale}…")
         self.upscale_action.setEnabled(card is not None)
-        self.upscale_action.setStatusTip(f"Render the explorer's image and enlarge it with {card.name}"
+        self.upscale_action.setStatusTip(f"Render the explorer's or text panel's image and enlarge it with {card.name}"
                                          if card is not None else
                                          "Needs a model with the 'upscale' task in your library")
 
-    def export_upscaled(self, path: Path) -> int | None:
-        """Render the explorer's image (its model), then upscale and save it (the SR model): two worker tasks,
-        so each model's session stays cached and the GUI thread never waits."""
+    def export_upscaled(self, path: Path, source: str | None = None) -> int | None:
+        """Render the focused image of ``source`` (the text panel, else the explorer; default: the panel in
+        use) with its model, then upscale and save it with the SR model: two worker tasks, so each model's
+        session stays cached and the GUI thread never waits."""
         if not self.upscale_id:
             self._show_error("No upscale model in your library: train or import one (task 'upscale').")
             return None
-        if not self.model_id:
-            self._show_error("No image to upscale: choose a model first.")
+        if (source or self._active()) == "text":
+            model_id, req = self.text.model_id, self.text.focused_request()
+            render = lambda s: (s.render(req)[0], s.recipe(req))  # noqa: E731 (one seed: one image)
+        else:
+            model_id, req = self.model_id, self.explorer.current_request()
+            render = lambda s: (s.render(req), s.recipe(req))  # noqa: E731
+        if not model_id or req is None:
+            self._show_error("No image to upscale: choose a model and make an image first.")
             return None
-        req = self.explorer.current_request()
         self._upscale_target = (Path(path).with_suffix(".png"), self.upscale_id)
-        return self.worker.submit("export-upscale-src", self.model_id, lambda s: (s.render(req), s.recipe(req)),
-                                  convert=False)
+        return self.worker.submit("export-upscale-src", model_id, render, convert=False)
 
     def _upscale(self, img: Any, recipe: dict[str, Any]) -> None:
         from ..core.io.export import export_png

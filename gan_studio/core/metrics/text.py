@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from ..data.images import load_folder
 from .features import _prep, accuracy, train_feature_net
+from .swd import sliced_wasserstein
 
 
 def _manifest_rows(root: Path, split: str) -> list[dict]:
@@ -125,6 +126,11 @@ def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_
         out[f"category_accuracy_best_of_{rank}"] = round(accuracy(net, best, y_he), 4)
     out["diversity_across_seeds"] = round(float(np.mean(div)), 3)
     out["diversity_real_heldout"] = round(spread(net, x_he[:100]), 3)
+    # Detail, not meaning: ProGAN's multi-scale SWD (×1e3) of the images against the held-out artwork, with
+    # as many real training images against the same for scale (lower is closer; Stage II shows at swd_64).
+    out.update({f"{k}_generated": v for k, v in sliced_wasserstein(x_he, gen_arr).items()})
+    pick = np.random.RandomState(0).choice(len(x_tr), size=min(len(x_he), len(x_tr)), replace=False)
+    out.update({f"{k}_real_train": v for k, v in sliced_wasserstein(x_he, x_tr[np.sort(pick)]).items()})
     return out
 
 

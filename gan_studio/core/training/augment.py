@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 
 
 def _mask(n: int, p: float, device: torch.device, gen: torch.Generator | None) -> torch.Tensor:
@@ -88,3 +89,17 @@ class AdaptiveP:
         self.p = float(min(self.max_p, max(0.0, self.p + step * (1 if rt > self.target else -1))))
         self._acc, self._count = 0.0, 0
         return self.p
+
+
+def degrade(hr: torch.Tensor, scale: int, gen: torch.Generator | None = None) -> torch.Tensor:
+    """HR (N×C×H×W in [−1, 1]) → LR: optional mild blur, area downsampling, optional faint noise."""
+    n = hr.shape[0]
+    x = hr
+    if gen is not None:
+        blur = (torch.rand(n, 1, 1, 1, generator=gen) < 0.3).float().to(hr.device)
+        x = blur * F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) + (1 - blur) * x
+    x = F.avg_pool2d(x, scale)
+    if gen is not None:
+        sigma = 0.02 * torch.rand(n, 1, 1, 1, generator=gen).to(hr.device)
+        x = x + sigma * torch.randn(x.shape, generator=gen).to(hr.device)
+    return x

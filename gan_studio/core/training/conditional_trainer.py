@@ -27,7 +27,7 @@ from ..io.images import grid, save_png, to_uint8
 from ..nets.conditional import ConditionalDiscriminator, ConditionalGenerator, ConditionConfig, kl_loss
 from ..nets.stackgan import Refiner, RefinerConfig, text_generator
 from ..nets.stylegen import StyleGenConfig, z_from_seed
-from .augment import augment
+from .augment import augment, degrade
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, finished_run, train_run
 from .losses import layout_l1, mode_seeking
@@ -348,19 +348,25 @@ class TextTrainer(ConditionalTrainer):
         assert self.data_hi is not None
         cfg, mf = self.cfg, self.memory_format
         aug = (lambda x: augment(x, self.ada.p, self.gen)) if cfg.augment != "off" else (lambda x: x)
+        real_hi = self.data_hi[idx.to(self.data_hi.device)].float() / 127.5 - 1.0
+        c_real = self.conds[idx, 0].to(self.device) if self.conds is not None else c_fake
         self.R.requires_grad_(True)
         self.D2.requires_grad_(False)
         fake_hi = self.R(stage1, c_fake)
         loss_r = F.softplus(-self.D2(aug(fake_hi), c_fake, mf)).mean()
         # Stay faithful to Stage I's layout: low-pass of the refined image ≈ the Stage I image.
         loss_r = loss_r + 10.0 * (F.avg_pool2d(fake_hi, 2) - stage1).abs().mean()
+        rec = torch.zeros([])
+        if cfg.refiner_l1:
+            # A real pair shows Stage II what the missing detail is (edges, eyes, outlines); the adversarial
+            # term alone had learned a checkerboard. Softened inputs stand in for Stage I's softer images.
+            rec = (self.R(degrade(real_hi, 2, self.gen), c_real) - real_hi).abs().mean()
+            loss_r = loss_r + cfg.refiner_l1 * rec
         self.opt_R.zero_grad(set_to_none=True)
         loss_r.backward()
         self.opt_R.step()
         self.R.requires_grad_(False)
         self.D2.requires_grad_(True)
-        real_hi = self.data_hi[idx.to(self.data_hi.device)].float() / 127.5 - 1.0
-        c_real = self.conds[idx, 0].to(self.device) if self.conds is not None else c_fake
         d_fake = self.D2(aug(fake_hi.detach()), c_fake, mf)
         real_aug = aug(real_hi)
         real_aug.requires_grad_(do_r1)
@@ -378,7 +384,7 @@ class TextTrainer(ConditionalTrainer):
             beta = 0.5 ** (cfg.batch / max(cfg.ema_kimg * 1000, 1e-8))
             for p_ema, p in zip(self.R_ema.parameters(), self.R.parameters(), strict=True):
                 p_ema.lerp_(p, 1 - beta)
-        return {"loss_r": loss_r.item(), "loss_d2": loss_d2.item()}
+        return {"loss_r": loss_r.item(), "loss_d2": loss_d2.item(), "rec": float(rec.detach())}
 
     def family_state(self) -> dict[str, Any]:
         return {**super().family_state(), "R": self.R.state_dict(), "R_ema": self.R_ema.state_dict(),

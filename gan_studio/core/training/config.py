@@ -47,6 +47,9 @@ class TrainConfig:
     # Conditional families: L1 between a fake's 8×8 average and its caption's real image (colour and layout);
     # None: 0 for a new run, the run's own value on --resume.
     layout_weight: float | None = None
+    # Text: L1 of Stage II refining a real image's softened 32 px version back to its 64 px original, beside its
+    # adversarial loss on Stage I's fakes (SRGAN's content loss); None: 0 for a new run, the run's own on --resume.
+    refiner_l1: float | None = None
 
     def save(self, run_dir: Path) -> None:
         atomic_write_text(Path(run_dir) / "config.json", json.dumps(asdict(self), indent=2) + "\n")

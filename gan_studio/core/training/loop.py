@@ -175,11 +175,13 @@ class Trainer:
 
 def resumed_config(saved: TrainConfig, asked: TrainConfig) -> TrainConfig:
     """A resume keeps the run's own settings except those asked for: the budget (kimg, minutes), the layout
-    weight, and ``arch`` keys (only ones that keep the weights' shapes load; a shape change fails clearly)."""
+    and refiner L1 weights, and ``arch`` keys (only ones that keep the weights' shapes load; a shape change
+    fails clearly)."""
     return replace(saved, out=asked.out,
                    kimg=asked.kimg if asked.kimg is not None else saved.kimg,
                    minutes=asked.minutes if asked.minutes is not None else saved.minutes,
                    layout_weight=asked.layout_weight if asked.layout_weight is not None else saved.layout_weight,
+                   refiner_l1=asked.refiner_l1 if asked.refiner_l1 is not None else saved.refiner_l1,
                    arch={**saved.arch, **asked.arch})
 
 

@@ -16,25 +16,12 @@ from ..data.images import load_folder
 from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.srnet import SRConfig, SRNet
+from .augment import degrade
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
 log = logging.getLogger("gan_studio.train")
-
-
-def degrade(hr: torch.Tensor, scale: int, gen: torch.Generator | None = None) -> torch.Tensor:
-    """HR (N×C×H×W in [−1, 1]) → LR: optional mild blur, area downsampling, optional faint noise."""
-    n = hr.shape[0]
-    x = hr
-    if gen is not None:
-        blur = (torch.rand(n, 1, 1, 1, generator=gen) < 0.3).float().to(hr.device)
-        x = blur * F.avg_pool2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), 3, 1) + (1 - blur) * x
-    x = F.avg_pool2d(x, scale)
-    if gen is not None:
-        sigma = 0.02 * torch.rand(n, 1, 1, 1, generator=gen).to(hr.device)
-        x = x + sigma * torch.randn(x.shape, generator=gen).to(hr.device)
-    return x
 
 
 class SRTrainer(Trainer):
