@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,13 @@ import torch
 import torch.nn.functional as F
 
 from ..data.images import load_folder
+from ..data.labels import manifest_rows
 from .features import _prep, accuracy, train_feature_net
 from .swd import sliced_wasserstein
 
 
 def _manifest_rows(root: Path, split: str) -> list[dict]:
-    rows = [json.loads(x) for x in (root / "manifest.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    return [r for r in rows if r.get("domain") == "colour" and r.get("split") == split]
+    return [r for r in manifest_rows(root) if r.get("domain") == "colour" and r.get("split") == split]
 
 
 def train_retrieval_judge(images: np.ndarray, caption_emb: torch.Tensor, labels: np.ndarray, num_classes: int,
