@@ -238,6 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--refiner-l1", type=float,
                    help="text: weight of Stage II's L1 on real pairs (a softened 32 px real image refined back to "
                         "its 64 px original), beside its adversarial loss (default 0; on --resume, the run's own)")
+    t.add_argument("--imle", type=float, dest="imle_weight",
+                   help="age/text: weight of conditional IMLE, an L1 that pulls the closest of K seeds onto each "
+                        "condition's real image, so seeds cover every image of a caption (default 0; on --resume, "
+                        "the run's own)")
+    t.add_argument("--imle-samples", type=int, default=8, metavar="K",
+                   help="age/text with --imle: seeds drawn per real image to pick the closest from")
     t.add_argument("--refiner-from", metavar="CKPT",
                    help="text, with --resume: take Stage II (refiner, its EMA, discriminator and optimisers) from "
                         "another checkpoint of this architecture; Stage I keeps its progress")
@@ -733,7 +739,8 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
                       preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
                       pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
                       identity_weight=args.identity_weight, freeze_d=args.freeze_d,
-                      layout_weight=args.layout_weight, refiner_l1=args.refiner_l1)
+                      layout_weight=args.layout_weight, refiner_l1=args.refiner_l1,
+                      imle_weight=args.imle_weight, imle_samples=args.imle_samples)
     stop = {"flag": False}
 
     def on_term(signum: int, frame: Any) -> None:

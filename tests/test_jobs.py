@@ -222,3 +222,24 @@ def test_sigterm_to_running_job_is_graceful(image_folder):
             proc.kill()
     assert proc.returncode == 0, err
     assert job.has_checkpoint() and job.events()[-1]["event"] == "aborted"
+
+
+def test_a_text_job_fine_tunes_from_a_library_text_model_with_imle(tiny_library, tmp_path):
+    """A captioned folder (a .txt beside each image) through the jobs store: the job starts from the library's
+    text model (its Stage I resolution, not its output's), trains with IMLE, and registers a text model."""
+    from .conftest import TINY_TEXT_ID, make_captioned_shapes
+
+    data = make_captioned_shapes(tmp_path / "captioned", n=8)
+    store = JobStore()
+    job = store.create(JobSpec(name="captions", data=str(data), family="text", base=TINY_TEXT_ID, batch=4,
+                               minutes=None, kimg=0.016, preview_every_s=1e9, checkpoint_every_s=1e9))
+    argv = job.train_argv()
+    assert argv[argv.index("--base") + 1] == TINY_TEXT_ID and argv[argv.index("--imle") + 1] == "10"
+    assert argv[argv.index("--resolution") + 1] == "16"  # the card's Stage I; its images are 32 px
+    res = _run(job)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "transferred Stage I" in res.stderr
+    from gan_studio.core.jobs.results import register_result
+
+    card = register_result(store.get(job.name))
+    assert card.family == "text" and card.resolution == 32 and card.training["base_model"] == TINY_TEXT_ID

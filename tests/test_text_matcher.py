@@ -44,6 +44,12 @@ def test_matcher_learns_captions_and_is_added_to_the_card(tiny_library, tmp_path
     assert s_red[0] > s_blue[0] and s_blue[1] > s_red[1], (s_red, s_blue)
 
 
+def same_image(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal up to one level in a handful of pixels (rounding of batch-size-dependent conv kernels)."""
+    d = np.abs(a.astype(int) - b.astype(int))
+    return a.shape == b.shape and int(d.max()) <= 1 and int((d > 0).sum()) <= 8
+
+
 def test_ranked_seeds_are_the_best_scoring_and_render_again_exactly(tiny_library):
     from gan_studio.core.sessions.text import TextSession
     from gan_studio.core.text.matcher import Matcher, MatcherConfig
@@ -64,10 +70,12 @@ def test_ranked_seeds_are_the_best_scoring_and_render_again_exactly(tiny_library
     want = [10 + i for i in scores.argsort(descending=True)[:3].tolist()]
     assert list(kept.seeds) == want  # the top three, best first
     again = sess.render(kept)
-    assert all(np.array_equal(a, b) for a, b in zip(images, again, strict=True))
+    # The same seeds in a batch of another size: oneDNN may pick another conv kernel, so a pixel can round to
+    # the next level (seen on some CPUs: 1–2 pixels at ±1); anything more would be a different image.
+    assert all(same_image(a, b) for a, b in zip(images, again, strict=True))
     one = TextRequest(TINY_TEXT_ID, "smiling cat", seeds=(kept.seeds[1],), variation=0.5)
     recipe = json.loads(json.dumps(sess.recipe(one)))
-    assert np.array_equal(sess.render(cond_request_from_recipe(recipe))[0], images[1])
+    assert same_image(sess.render(cond_request_from_recipe(recipe))[0], images[1])
     same, plain = sess.render_ranked(req, 1)
     assert same == req and all(np.array_equal(a, b) for a, b in zip(plain, sess.render(req), strict=True))
 

@@ -67,14 +67,15 @@ def test_resume_keeps_the_runs_settings_except_budget_loss_weights_and_arch_keys
     from gan_studio.core.training.loop import resumed_config
 
     saved = TrainConfig(family="text", data="d", out="o", batch=32, kimg=10.0, minutes=5.0, layout_weight=2.0,
-                        refiner_l1=20.0, arch={"ca_dim": 128, "refiner": {"ch": 32}})
+                        refiner_l1=20.0, imle_weight=10.0, imle_samples=4, arch={"ca_dim": 128, "refiner": {"ch": 32}})
     asked = TrainConfig(family="text", out="o", batch=4, minutes=30.0)  # what `train --resume --minutes 30` builds
     got = resumed_config(saved, asked)
-    assert (got.batch, got.data, got.kimg, got.minutes, got.layout_weight, got.refiner_l1) == (
-        32, "d", 10.0, 30.0, 2.0, 20.0)
+    assert (got.batch, got.data, got.kimg, got.minutes, got.layout_weight, got.refiner_l1, got.imle_weight,
+            got.imle_samples) == (32, "d", 10.0, 30.0, 2.0, 20.0, 10.0, 4)
     assert got.arch == saved.arch
-    got = resumed_config(saved, replace(asked, layout_weight=10.0, refiner_l1=0.0, arch={"ca_noise": 0.5}))
-    assert got.layout_weight == 10.0 and got.refiner_l1 == 0.0
+    got = resumed_config(saved, replace(asked, layout_weight=10.0, refiner_l1=0.0, imle_weight=0.0,
+                                        arch={"ca_noise": 0.5}))
+    assert got.layout_weight == 10.0 and got.refiner_l1 == 0.0 and got.imle_weight == 0.0
     assert got.arch == {"ca_dim": 128, "refiner": {"ch": 32}, "ca_noise": 0.5}
 
 

@@ -193,7 +193,9 @@ def _match_base(spec: JobSpec) -> JobSpec:
     if card.family != spec.family:
         raise JobError(f"{card.id} is a {card.family} model; a {spec.family} job cannot start from it")
     arch = {k: v for k, v in card.architecture.items() if k not in ("resolution", "img_channels")}
-    return replace(spec, arch=arch, resolution=card.resolution, channels=card.channels)
+    # The trained resolution: a text card's own is Stage II's output, twice its Stage I.
+    resolution = int(card.architecture.get("resolution", card.resolution))
+    return replace(spec, arch=arch, resolution=resolution, channels=card.channels)
 
 
 class JobStore:

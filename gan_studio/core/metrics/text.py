@@ -5,7 +5,9 @@
   image, is its own caption ranked first among it and 99 other held-out captions?
 - Category judge: the same classifier trained on the starter categories; top-1 agreement of a generated
   image's category with its caption's category (chance ≈ the largest category's share).
-- Diversity: mean pairwise feature distance across seeds of one prompt, beside real images' spread.
+- Diversity: mean pairwise feature distance across seeds of one prompt, beside real images' spread: across
+  unrelated held-out images (an upper bound) and across the real images that share one training caption ("a
+  tree": the palm, the evergreen, …; "an old man": his skin tones), the variety one prompt has in the data.
 """
 
 from __future__ import annotations
@@ -18,13 +20,28 @@ import torch
 import torch.nn.functional as F
 
 from ..data.images import load_folder
-from ..data.labels import manifest_rows
+from ..data.labels import caption_variants, manifest_rows
 from .features import _prep, accuracy, train_feature_net
 from .swd import sliced_wasserstein
 
 
 def _manifest_rows(root: Path, split: str) -> list[dict]:
     return [r for r in manifest_rows(root) if r.get("domain") == "colour" and r.get("split") == split]
+
+
+def shared_caption_groups(rows: list[dict], n: int = 25, size: tuple[int, int] = (2, 8), per_group: int = 4,
+                          seed: int = 0) -> list[list[int]]:
+    """Up to ``n`` groups of row indices whose images share one training caption (2–8 images each, so neither
+    "a person" nor a one-off), at most ``per_group`` rows from each, drawn reproducibly."""
+    by_caption: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        for cap in caption_variants(r["name"], r.get("category")):
+            by_caption.setdefault(cap, []).append(i)
+    groups = {tuple(v) for v in by_caption.values() if size[0] <= len(v) <= size[1]}  # phrasings of one group
+    ordered = sorted(groups)
+    rng = np.random.RandomState(seed)
+    pick = rng.choice(len(ordered), size=min(n, len(ordered)), replace=False) if ordered else []
+    return [sorted(rng.permutation(list(ordered[g]))[:per_group].tolist()) for g in pick]
 
 
 def train_retrieval_judge(images: np.ndarray, caption_emb: torch.Tensor, labels: np.ndarray, num_classes: int,
@@ -125,6 +142,9 @@ def evaluate_text(model_id: str, real: Path, prompts_per_eval: int = 200, seeds_
         out[f"category_accuracy_best_of_{rank}"] = round(accuracy(net, best, y_he), 4)
     out["diversity_across_seeds"] = round(float(np.mean(div)), 3)
     out["diversity_real_heldout"] = round(spread(net, x_he[:100]), 3)
+    groups = shared_caption_groups(train_rows, per_group=seeds_per_prompt)
+    if groups:
+        out["diversity_real_same_caption"] = round(float(np.mean([spread(net, x_tr[g]) for g in groups])), 3)
     # Detail, not meaning: ProGAN's multi-scale SWD (×1e3) of the images against the held-out artwork, with
     # as many real training images against the same for scale (lower is closer; Stage II shows at swd_64).
     out.update({f"{k}_generated": v for k, v in sliced_wasserstein(x_he, gen_arr).items()})

@@ -146,6 +146,17 @@ class Stage1Generator(ConditionalSampling, nn.Module):
                 blocks += conv(cfg.channels(res if i == 0 else res * 2), cfg.channels(res * 2))
             res *= 2
         self.blocks = nn.Sequential(*blocks)
+        # ``extra.fusion``: DF-GAN's deep fusion. After every pixel norm, a per-channel scale and shift from
+        # the input vector (z ‖ sentence), so the prompt and the seed steer every scale, not only the first
+        # 4×4 layer. Zero-initialised: a Stage I trained without it starts out drawing exactly as before.
+        self.fuse = nn.ModuleDict()
+        if cfg.extra.get("fusion", False):
+            for i, m in enumerate(blocks):
+                if isinstance(m, PixelNorm):
+                    ch = cfg.channels(4) if i == 1 else blocks[i - 1 - (0 if eq else 1)].weight.shape[0]
+                    lin = EqualLinear(z_in, 2 * ch)
+                    nn.init.zeros_(lin.weight)
+                    self.fuse[str(i)] = lin
         c_out = cfg.channels(cfg.resolution)
         self.to_img = (EqualConv2d(c_out, cfg.img_channels, 3, activation="linear") if eq
                        else nn.Conv2d(c_out, cfg.img_channels, 3, padding=1))
@@ -155,7 +166,15 @@ class Stage1Generator(ConditionalSampling, nn.Module):
         """ws [N, 1, w_dim] → images [N, C, R, R] in [−1, 1] (no per-pixel noise: the modes are accepted)."""
         n = ws.shape[0]
         x = self.fc(ws[:, 0]).view(n, -1, 4, 4).contiguous(memory_format=memory_format)
-        return torch.tanh(self.to_img(self.blocks(x))).float()
+        if len(self.fuse):
+            for i, m in enumerate(self.blocks):
+                x = m(x)
+                if (f := self.fuse[str(i)] if str(i) in self.fuse else None) is not None:
+                    gamma, beta = f(ws[:, 0])[:, :, None, None].chunk(2, dim=1)
+                    x = torch.addcmul(beta, x, 1 + gamma)
+        else:
+            x = self.blocks(x)
+        return torch.tanh(self.to_img(x)).float()
 
 
 def text_generator(arch: StyleGenConfig, cond: ConditionConfig, stage1: str) -> nn.Module:

@@ -93,26 +93,36 @@ class ConditionalTrainer(StyleGenTrainer):
         assert self.data is not None
         return self.data[idx.to(self.data.device)].float() / 127.5 - 1.0
 
+    @property
+    def imle(self) -> bool:
+        return bool(self.cfg.imle_weight)
+
     def _fake_conds(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Conditions for a batch of fakes and the images they were drawn from; with mode seeking, the second
-        half repeats the first."""
-        if self.mode_seeking_weight <= 0:
+        """Conditions for a batch of fakes and the images they were drawn from; with mode seeking (and no
+        IMLE, which pairs the first half with real images instead), the second half repeats the first."""
+        if self.mode_seeking_weight <= 0 or self.imle:
             idx = self._indices(n)
         else:
             half = self._indices((n + 1) // 2)
             idx = torch.cat([half, half])[:n]
         return self._conds_of(idx), idx
 
-    def _ws_c(self, n: int, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _ws_c(self, n: int, c: torch.Tensor, idx: torch.Tensor | None = None
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """ws for fakes of conditions ``c``; with IMLE, the first half's z are the closest of K to the real
+        images ``idx`` the conditions came from."""
         eps = None
         if self.cond_cfg.ca_dim:
             eps = torch.randn(n, self.cond_cfg.ca_dim, generator=self.gen)
-            if self.mode_seeking_weight > 0:  # paired fakes share the CA sample too: only z differs
+            if self.mode_seeking_weight > 0 and not self.imle:  # paired fakes share the CA sample: only z differs
                 h = (n + 1) // 2
                 eps = torch.cat([eps[:h], eps[:h]])[:n]
             eps = eps.to(self.device)
-        emb, mu, logvar = self.G.mapping.condition(c, eps)
         z = torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device)
+        if self.imle and idx is not None:
+            h = n // 2
+            z = torch.cat([self._closest_z(c[:h], None if eps is None else eps[:h], self._real(idx[:h])), z[h:]])
+        emb, mu, logvar = self.G.mapping.condition(c, eps)
         ws = self.G.mapping(z, emb).unsqueeze(1).repeat(1, self.G.num_ws, 1)
         if (self.cfg.style_mixing > 0 and self.G.num_ws > 1
                 and float(torch.rand([], generator=self.gen)) < self.cfg.style_mixing):
@@ -121,6 +131,19 @@ class ConditionalTrainer(StyleGenTrainer):
             ws[:, cutoff:] = self.G.mapping(z2, emb).unsqueeze(1)
         kl = kl_loss(mu, logvar) if mu is not None and logvar is not None else torch.zeros([], device=self.device)
         return ws, kl, z
+
+    @torch.no_grad()
+    def _closest_z(self, c: torch.Tensor, eps: torch.Tensor | None, real: torch.Tensor) -> torch.Tensor:
+        """Conditional IMLE's search: of K random z per real image (same condition and CA sample), the one whose
+        image is closest to it (L1 at half resolution, so a pixel's shift counts less than a wrong shape)."""
+        k, h = self.cfg.imle_samples, len(c)
+        zs = torch.randn(k, h, self.net_cfg.z_dim, generator=self.gen).to(self.device)
+        emb, _, _ = self.G.mapping.condition(c, eps)
+        w = self.G.mapping(zs.flatten(0, 1), emb.repeat(k, 1)).unsqueeze(1).repeat(1, self.G.num_ws, 1)
+        imgs = self.G.synthesize(w, "random", memory_format=self.memory_format)
+        dist = (F.avg_pool2d(imgs, 2) - F.avg_pool2d(real, 2).repeat(k, 1, 1, 1)).abs().mean(dim=(1, 2, 3))
+        best = dist.view(k, h).argmin(0)
+        return zs[best, torch.arange(h, device=zs.device)]
 
     # -- one step ------------------------------------------------------------------------------------
     def train_step(self) -> dict[str, float]:
@@ -135,11 +158,18 @@ class ConditionalTrainer(StyleGenTrainer):
                                                  if self.cond_cfg.ca_dim else None)
             w = self.G.mapping(torch.randn(n, self.net_cfg.z_dim, generator=self.gen).to(self.device), emb)
             self.G.mapping.w_avg.lerp_(w.mean(0), 1 - 0.995)
-        ws, kl, z = self._ws_c(n, c_fake)
+        ws, kl, z = self._ws_c(n, c_fake, idx_fake)
         fake = self.G.synthesize(ws, "random", memory_format=mf)
         loss_g = F.softplus(-self.D(self._aug(fake), c_fake, mf)).mean() + self.kl_weight * kl
-        ms = mode_seeking(fake, z, self.mode_seeking_target) if self.mode_seeking_weight > 0 else torch.zeros([])
-        loss_g = loss_g + self.mode_seeking_weight * ms
+        ms = torch.zeros([])
+        if self.mode_seeking_weight > 0 and not self.imle:
+            ms = mode_seeking(fake, z, self.mode_seeking_target)
+            loss_g = loss_g + self.mode_seeking_weight * ms
+        imle = torch.zeros([])
+        if self.imle:
+            h = n // 2
+            imle = (fake[:h] - self._real(idx_fake[:h])).abs().mean()
+            loss_g = loss_g + self.cfg.imle_weight * imle
         layout = torch.zeros([])
         if self.cfg.layout_weight:
             # The fake's colour and placement against the image its condition came from (8×8 cells): a
@@ -176,7 +206,7 @@ class ConditionalTrainer(StyleGenTrainer):
         stats = {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "r1": r1.item(),
                  "d_real": d_real.mean().item(), "d_fake": d_fake.mean().item(),
                  "d_wrong": d_wrong.mean().item(), "kl": float(kl.detach()), "ms": float(ms.detach()),
-                 "layout": float(layout.detach())}
+                 "layout": float(layout.detach()), "imle": float(imle.detach())}
         stats.update(self.extra_step(stage1, c_fake, idx, c_wrong, do_r1))
         self._update_ema()
         self.step += 1
@@ -275,6 +305,11 @@ class TextTrainer(ConditionalTrainer):
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         self.stage1 = cfg.arch.get("stage1", "stackgan")
         self.mode_seeking_weight = float(cfg.arch.get("mode_seeking", 1.0))
+        # ``arch.refiner_every``: Stage II trains on every N-th step (0: never; it keeps the base's or its
+        # initial weights). Stage II and its 64 px discriminator cost about as much as Stage I, so a run can
+        # spend its time on Stage I first and on Stage II later (a --resume may change N).
+        self.refiner_every = int(cfg.arch.get("refiner_every", 1))
+        self._base_refiner: dict[str, torch.Tensor] | None = None
         super().__init__(cfg, device)
         if self.stage1 == "stackgan" and not getattr(self.G, "equalized", False):
             # Runs with plain convs (before ``extra.equalized``) take DCGAN's optimiser settings; CA and the
@@ -284,9 +319,16 @@ class TextTrainer(ConditionalTrainer):
             self.opt_G = torch.optim.Adam([
                 {"params": mapping, "lr": 0.0025, "betas": (0.0, 0.99), "eps": 1e-8},
                 {"params": rest, "lr": cfg.lr_g or 2e-4, "betas": (0.5, 0.999)}])
-        ref = cfg.arch.get("refiner", {})
+        ref = {k: v for k, v in cfg.arch.get("refiner", {}).items() if k != "img_channels"}
         self.ref_cfg = RefinerConfig(img_channels=cfg.channels, **{"normalize_c": True, **ref})
         self.R = Refiner(self.ref_cfg).to(self.device)
+        if self._base_refiner is not None:
+            own = self.R.state_dict()
+            if all(k in own and own[k].shape == v.shape for k, v in self._base_refiner.items()):
+                self.R.load_state_dict(self._base_refiner)
+                log.info("Stage II starts from %s's refiner", cfg.base)
+            else:
+                log.info("Stage II starts fresh: %s's refiner has another shape", cfg.base)
         d2_cfg = StyleGenConfig.from_dict({**self.net_cfg.to_dict(), "resolution": self.net_cfg.resolution * 2})
         self.D2 = ConditionalDiscriminator(d2_cfg, self.cond_cfg).to(self.device)
         self.R_ema = copy.deepcopy(self.R).eval().requires_grad_(False)
@@ -301,11 +343,13 @@ class TextTrainer(ConditionalTrainer):
 
     @classmethod
     def fresh_config(cls, cfg: TrainConfig) -> TrainConfig:
-        """New runs of StackGAN's Stage I: equalized lr and z balanced against the sentence (Stage1Generator).
-        Runs started before these defaults resume with the plain layers their checkpoints hold."""
-        if cfg.arch.get("stage1", "stackgan") != "stackgan":
+        """New runs of StackGAN's Stage I: equalized lr, z balanced against the sentence and DF-GAN fusion
+        (Stage1Generator), so seeds steer every scale and IMLE can give each image of a caption its own seed.
+        Runs started before these defaults resume with the plain layers their checkpoints hold, and a run from a
+        library model (``base``) keeps the architecture its card gives."""
+        if cfg.arch.get("stage1", "stackgan") != "stackgan" or cfg.base:
             return cfg
-        extra = {"normalize_inputs": True, "equalized": True, **cfg.arch.get("extra", {})}
+        extra = {"normalize_inputs": True, "equalized": True, "fusion": True, **cfg.arch.get("extra", {})}
         return replace(cfg, arch={**cfg.arch, "extra": extra})
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
@@ -316,11 +360,32 @@ class TextTrainer(ConditionalTrainer):
             return cfg.arch.get(key, card.get(key, default))
 
         return ConditionConfig(c_dim=384, embed_dim=get("embed_dim", 256), ca_dim=get("ca_dim", 128),
-                               normalize_c=True, ca_noise=float(get("ca_noise", 1.0)))
+                               normalize_c=bool(get("normalize_c", True)), ca_noise=float(get("ca_noise", 1.0)))
 
     def build_nets(self) -> tuple[torch.nn.Module, torch.nn.Module]:
         return (text_generator(self.net_cfg, self.cond_cfg, self.stage1),
                 ConditionalDiscriminator(self.net_cfg, self.cond_cfg))
+
+    def _transfer_from(self, model_id: str) -> None:
+        """Fine-tune from a library text model: its whole Stage I (layers this run adds, such as fusion, start
+        at zero) and, once built, its refiner. Discriminators start fresh: cards ship generators only."""
+        from ..library.registry import Library
+
+        lib = Library()
+        card = lib.card(model_id)
+        if card.family != "text":
+            raise ValueError(f"{model_id} is a {card.family} model; a text run starts from a text model")
+        nets = lib.load(model_id)
+        own = self.G.state_dict()
+        base = nets["generator"].state_dict()
+        differ = [k for k, v in base.items() if k not in own or own[k].shape != v.shape]
+        if differ:
+            raise ValueError(f"base model {model_id} has another Stage I ({len(differ)} tensors differ, e.g. "
+                             f"{differ[0]}); train with its architecture (--arch from its card)")
+        self.G.load_state_dict(base, strict=False)
+        if "refiner" in nets:
+            self._base_refiner = nets["refiner"].state_dict()
+        log.info("transferred Stage I (%d of %d tensors) from %s", len(base), len(own), model_id)
 
     def load_data(self) -> None:
         pairs = load_captions(Path(self.cfg.data))
@@ -344,9 +409,12 @@ class TextTrainer(ConditionalTrainer):
 
     def extra_step(self, stage1: torch.Tensor, c_fake: torch.Tensor, idx: torch.Tensor,
                    c_wrong: torch.Tensor, do_r1: bool) -> dict[str, float]:
-        """Stage II on Stage I's (detached) output: its own matching-aware D at 128 px."""
+        """Stage II on Stage I's (detached) output: its own matching-aware D at twice Stage I's resolution."""
         assert self.data_hi is not None
         cfg, mf = self.cfg, self.memory_format
+        if self.refiner_every <= 0 or self.step % self.refiner_every:
+            return {}
+        do_r1 = cfg.r1_gamma > 0 and (self.step // self.refiner_every) % cfg.r1_interval == 0
         aug = (lambda x: augment(x, self.ada.p, self.gen)) if cfg.augment != "off" else (lambda x: x)
         real_hi = self.data_hi[idx.to(self.data_hi.device)].float() / 127.5 - 1.0
         c_real = self.conds[idx, 0].to(self.device) if self.conds is not None else c_fake

@@ -50,6 +50,12 @@ class TrainConfig:
     # Text: L1 of Stage II refining a real image's softened 32 px version back to its 64 px original, beside its
     # adversarial loss on Stage I's fakes (SRGAN's content loss); None: 0 for a new run, the run's own on --resume.
     refiner_l1: float | None = None
+    # Conditional families: conditional IMLE (Li et al. 2019). For half of each fake batch, the seed of K candidates
+    # closest to the condition's real image is pulled onto it by an L1 of this weight, so every real image has a
+    # seed that draws it (coverage, hence varied seeds) while D keeps the detail sharp. None: 0 for a new run,
+    # the run's own on --resume.
+    imle_weight: float | None = None
+    imle_samples: int = 8
 
     def save(self, run_dir: Path) -> None:
         atomic_write_text(Path(run_dir) / "config.json", json.dumps(asdict(self), indent=2) + "\n")

@@ -174,14 +174,15 @@ class Trainer:
 
 
 def resumed_config(saved: TrainConfig, asked: TrainConfig) -> TrainConfig:
-    """A resume keeps the run's own settings except those asked for: the budget (kimg, minutes), the layout
-    and refiner L1 weights, and ``arch`` keys (only ones that keep the weights' shapes load; a shape change
+    """A resume keeps the run's own settings except those asked for: the budget (kimg, minutes), the layout,
+    refiner L1 and IMLE weights, and ``arch`` keys (only ones that keep the weights' shapes load; a shape change
     fails clearly)."""
     return replace(saved, out=asked.out,
                    kimg=asked.kimg if asked.kimg is not None else saved.kimg,
                    minutes=asked.minutes if asked.minutes is not None else saved.minutes,
                    layout_weight=asked.layout_weight if asked.layout_weight is not None else saved.layout_weight,
                    refiner_l1=asked.refiner_l1 if asked.refiner_l1 is not None else saved.refiner_l1,
+                   imle_weight=asked.imle_weight if asked.imle_weight is not None else saved.imle_weight,
                    arch={**saved.arch, **asked.arch})
 
 

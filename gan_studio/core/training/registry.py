@@ -75,4 +75,4 @@ register_trainer(TrainerSpec("age", "Age (labelled subfolders baby/child/adult/o
                              "labelled", False, ("age",), 40))
 register_trainer(TrainerSpec("text", "Text → image (a caption .txt beside each image)",
                              f"{_PKG}.conditional_trainer:train_text", f"{_PKG}.conditional_trainer:export_text",
-                             "labelled", False, ("text",), 50))
+                             "labelled", True, ("text",), 50, ("--imle", "10")))
