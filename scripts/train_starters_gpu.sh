@@ -21,7 +21,7 @@ $PY -m gan_studio.cli train --family stylegen --data data/starter/colour/train -
 $PY -m gan_studio.cli train --family age --data data/starter --out runs/gpu/age $(resume age) \
   --resolution 64 --batch 32 --seed 2 --arch "$ARCH" --augment-p 0.2 "${common[@]}" >"$OUTDIR/age.log" 2>&1 &
 $PY -m gan_studio.cli train --family text --data data/starter --out runs/gpu/text $(resume text) \
-  --resolution 64 --batch 32 --seed 3 --arch "${ARCH%\}}, \"stage1\": \"stackgan\", \"z_dim\": 128, \"ca_dim\": 128, \"ca_noise\": 0.5, \"refiner\": {\"ch\": 96, \"n_res\": 3, \"detail_only\": true}}" \
+  --resolution 64 --batch 32 --seed 3 --imle 10 --arch "${ARCH%\}}, \"stage1\": \"stackgan\", \"z_dim\": 128, \"ca_dim\": 128, \"ca_noise\": 0.5, \"refiner\": {\"ch\": 96, \"n_res\": 3, \"detail_only\": true}}" \
   "${common[@]}" >"$OUTDIR/text.log" 2>&1 &
 $PY -m gan_studio.cli train --family cyclegan --data data/starter/symbol2colour --out runs/gpu/cycle $(resume cycle) \
   --resolution 128 --batch 8 --seed 4 --identity-weight 0 \

@@ -14,7 +14,7 @@ from gan_studio.ui.fine_tune_dialog import FineTuneDialog
 from gan_studio.ui.job_runner import JobRunner
 from gan_studio.ui.panels.jobs import JobsPanel
 
-from .conftest import TINY_ID
+from .conftest import TINY_ID, TINY_TEXT_ID
 
 ARCH = {"z_dim": 8, "w_dim": 8, "mapping_layers": 1, "channel_base": 32, "channel_max": 8,
         "d_channel_base": 32, "d_channel_max": 8}
@@ -40,6 +40,8 @@ def test_dialog_lists_families_and_checks_the_folder(qtbot, tiny_library, image_
     assert spec.data == str(image_folder) and spec.base == TINY_ID and spec.name == image_folder.name
     dlg.family.setCurrentIndex(families.index("sr"))
     assert not dlg.base.isEnabled() and dlg.base.currentData() is None and not ok.isEnabled()
+    dlg.family.setCurrentIndex(families.index("text"))  # a captioned folder starts from the library's text model
+    assert dlg.base.isEnabled() and dlg.base.currentData() == TINY_TEXT_ID
 
 
 def test_job_runs_in_a_process_with_live_view_and_reattaches(qtbot, tiny_library, image_folder):
