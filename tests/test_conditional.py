@@ -520,7 +520,7 @@ def test_fusion_starts_as_plain_stage_one_and_a_text_run_starts_from_a_library_t
     spec = _match_base(JobSpec(name="t", data=str(tmp_path), family="text", base=TINY_TEXT_ID))
     assert spec.resolution == card.architecture["resolution"] == 16 and card.resolution == 32  # Stage I's
     base = tiny_library.load(TINY_TEXT_ID)
-    arch = {**spec.arch, "extra": {**spec.arch.get("extra", {}), "fusion": True}, "refiner_every": 0}
+    arch = {**spec.arch, "refiner_every": 0}  # as a job passes it: the card's architecture
     root = make_captioned_shapes(tmp_path / "captioned", n=8)
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=spec.resolution,
                       batch=4, kimg=0.016, seed=0, threads=2, arch=arch, base=TINY_TEXT_ID, preview_every_s=1e9,

@@ -346,10 +346,13 @@ class TextTrainer(ConditionalTrainer):
         """New runs of StackGAN's Stage I: equalized lr, z balanced against the sentence and DF-GAN fusion
         (Stage1Generator), so seeds steer every scale and IMLE can give each image of a caption its own seed.
         Runs started before these defaults resume with the plain layers their checkpoints hold, and a run from a
-        library model (``base``) keeps the architecture its card gives."""
-        if cfg.arch.get("stage1", "stackgan") != "stackgan" or cfg.base:
+        library model (``base``) keeps the layers its card gives, plus fusion: its layers start at zero, so the
+        base draws exactly as before, and without them IMLE blends a caption's images instead of covering them."""
+        if cfg.arch.get("stage1", "stackgan") != "stackgan":
             return cfg
-        extra = {"normalize_inputs": True, "equalized": True, "fusion": True, **cfg.arch.get("extra", {})}
+        extra = {"fusion": True, **cfg.arch.get("extra", {})}
+        if not cfg.base:
+            extra = {"normalize_inputs": True, "equalized": True, **extra}
         return replace(cfg, arch={**cfg.arch, "extra": extra})
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
