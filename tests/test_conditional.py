@@ -510,7 +510,8 @@ def test_imle_gives_every_image_of_a_shared_caption_a_seed(tmp_path):
 
 def test_fusion_starts_as_plain_stage_one_and_a_text_run_starts_from_a_library_text_model(tiny_library, tmp_path):
     """DF-GAN fusion layers start at zero (a base's drawing is unchanged); `train --base` takes a text card's Stage I
-    and refiner; ``refiner_every`` 0 leaves Stage II as it came; another architecture is refused clearly."""
+    and refiner; the fresh D warms up first (``d_warmup_kimg``) while G waits; ``refiner_every`` 0 leaves Stage II
+    as it came; another architecture is refused clearly."""
     from gan_studio.core.jobs.spec import JobSpec
     from gan_studio.core.jobs.store import _match_base
     from gan_studio.core.training.conditional_trainer import TextTrainer
@@ -520,7 +521,7 @@ def test_fusion_starts_as_plain_stage_one_and_a_text_run_starts_from_a_library_t
     spec = _match_base(JobSpec(name="t", data=str(tmp_path), family="text", base=TINY_TEXT_ID))
     assert spec.resolution == card.architecture["resolution"] == 16 and card.resolution == 32  # Stage I's
     base = tiny_library.load(TINY_TEXT_ID)
-    arch = {**spec.arch, "refiner_every": 0}  # as a job passes it: the card's architecture
+    arch = {**spec.arch, "refiner_every": 0, "d_warmup_kimg": 0.008}  # a job passes the card's architecture
     root = make_captioned_shapes(tmp_path / "captioned", n=8)
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=spec.resolution,
                       batch=4, kimg=0.016, seed=0, threads=2, arch=arch, base=TINY_TEXT_ID, preview_every_s=1e9,
@@ -533,9 +534,13 @@ def test_fusion_starts_as_plain_stage_one_and_a_text_run_starts_from_a_library_t
         assert torch.allclose(trainer.G_ema.synthesize(trainer.G_ema.map_c(z, c, eps=eps)), want, atol=1e-6)
     r0 = {k: v.clone() for k, v in base["refiner"].state_dict().items()}
     assert all(torch.equal(v, r0[k]) for k, v in trainer.R.state_dict().items())
-    trainer.run()
-    assert trainer.step == 4
-    assert any(float(f.weight.abs().sum()) > 0 for f in trainer.G.fuse.values())  # fusion learns
+    trainer.load_data()
+    g0, d0 = ({k: v.clone() for k, v in net.state_dict().items()} for net in (trainer.G, trainer.D))
+    trainer.train_step(), trainer.train_step()  # 8 images: D warms up against the base's fakes, G waits
+    assert all(torch.equal(v, g0[k]) for k, v in trainer.G.state_dict().items() if k != "mapping.w_avg")
+    assert any(not torch.equal(v, d0[k]) for k, v in trainer.D.state_dict().items())
+    trainer.train_step(), trainer.train_step()
+    assert any(float(f.weight.abs().sum()) > 0 for f in trainer.G.fuse.values())  # then G learns, fusion too
     assert all(torch.equal(v, r0[k]) for k, v in trainer.R.state_dict().items())  # Stage II not trained
     with pytest.raises(ValueError, match="another Stage I"):
         TextTrainer(replace(cfg, out=str(tmp_path / "run2"), arch={**arch, "z_dim": 8}))

@@ -239,6 +239,8 @@ def test_a_text_job_fine_tunes_from_a_library_text_model_with_imle(tiny_library,
     res = _run(job)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "transferred Stage I" in res.stderr
+    run_arch = json.loads((job.folder / "config.json").read_text())["arch"]
+    assert run_arch["extra"]["fusion"] and run_arch["d_warmup_kimg"] == 1.0  # defaults for a run from a base
     from gan_studio.core.jobs.results import register_result
 
     card = register_result(store.get(job.name))

@@ -81,7 +81,7 @@ class ModelCard:
         return d
 
     def write(self, folder: Path) -> None:
-        atomic_write_text(Path(folder) / CARD_NAME, json.dumps(self.to_json(), indent=2) + "\n")
+        atomic_write_text(Path(folder) / CARD_NAME, json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n")
 
     def file_for(self, role: str) -> Path:
         if self.folder is None:

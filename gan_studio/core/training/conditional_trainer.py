@@ -176,9 +176,13 @@ class ConditionalTrainer(StyleGenTrainer):
             # regression signal the matching-aware D alone teaches slowly; the detail stays adversarial.
             layout = layout_l1(fake, self._real(idx_fake))
             loss_g = loss_g + self.cfg.layout_weight * layout
-        self.opt_G.zero_grad(set_to_none=True)
-        loss_g.backward()
-        self.opt_G.step()
+        # ``arch.d_warmup_kimg``: a run from a library model starts with a fresh discriminator (cards ship
+        # generators only); its first, near-random verdicts would undo what the base draws, so for this many
+        # kimg only D learns (against the base's own fakes) and G waits.
+        if self.kimg >= float(self.cfg.arch.get("d_warmup_kimg", 0)):
+            self.opt_G.zero_grad(set_to_none=True)
+            loss_g.backward()
+            self.opt_G.step()
         stage1 = fake.detach()
 
         self.G.requires_grad_(False)
@@ -352,8 +356,9 @@ class TextTrainer(ConditionalTrainer):
             return cfg
         extra = {"fusion": True, **cfg.arch.get("extra", {})}
         if not cfg.base:
-            extra = {"normalize_inputs": True, "equalized": True, **extra}
-        return replace(cfg, arch={**cfg.arch, "extra": extra})
+            return replace(cfg, arch={**cfg.arch, "extra": {"normalize_inputs": True, "equalized": True, **extra}})
+        # From a base, its fresh discriminator learns alone for the first kimg (see ``d_warmup_kimg``).
+        return replace(cfg, arch={"d_warmup_kimg": 1.0, **cfg.arch, "extra": extra})
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
         """From ``arch``'s own keys, else its ``condition`` (a fine-tune job copies the base card's)."""
