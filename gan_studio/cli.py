@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -757,7 +758,7 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
                 stop["no_stdout"] = True
 
     from .core.jobs.process import hold_run
-    from .core.training.ddp import is_distributed
+    from .core.training.ddp import is_distributed, rank
 
     if args.nproc > 1 and not is_distributed():
         from .core.training.ddp import launch
@@ -772,7 +773,7 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
             _graft_refiner(args)
         result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
                           device=pick_device(args.device))
-    if args.export and result.finished:
+    if args.export and result.finished and rank() == 0:  # one replica exports
         model_id = args.id or Path(args.out).name
         kwargs: dict[str, Any] = {"with_train_state": True} if args.export_train_state else {}
         kwargs["training"] = {"command": "gan-studio " + " ".join(sys.argv[1:]), "data": str(args.data or "")}
@@ -952,12 +953,17 @@ def main(argv: list[str] | None = None) -> int:
     from .core.library.cards import LibraryError
 
     try:
-        return _COMMANDS[args.cmd](args)
+        code = _COMMANDS[args.cmd](args)
     except (CliError, LibraryError, ValueError, FileNotFoundError, OSError) as exc:
         if args.verbose:
             log.exception("failed")
         print(f"gan-studio {args.cmd}: error: {exc}", file=sys.stderr)
-        return 2
+        code = 2
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # a torchrun replica: skip the process group's C++ teardown
+        from .core.training.ddp import exit_worker
+
+        exit_worker(code)
+    return code
 
 
 if __name__ == "__main__":

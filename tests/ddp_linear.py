@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from gan_studio.core.training.config import TrainConfig
+from gan_studio.core.training.ddp import exit_worker, is_distributed
 from gan_studio.core.training.loop import Trainer, train_run
 
 
@@ -54,3 +55,5 @@ class LinearTrainer(Trainer):
 if __name__ == "__main__":
     train_run(LinearTrainer, TrainConfig(family="linear", out=sys.argv[1], batch=16, kimg=0.48, threads=1,
                                          preview_every_s=1e9, checkpoint_every_s=1e9))
+    if is_distributed():
+        exit_worker(0)

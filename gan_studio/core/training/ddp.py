@@ -31,7 +31,7 @@ import sys
 from dataclasses import fields, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import torch
 import torch.distributed as dist
@@ -214,11 +214,23 @@ def run_replica(trainer_cls: type[Trainer], cfg: TrainConfig, ckpt: Path | None,
         return result
     finally:
         if own_group:
-            # Every rank reaches this point before any tears gloo down: destroying the group while a peer is
-            # still in a collective aborted a replica ("terminate called without an active exception").
+            # Every rank reaches this point before any leaves. The group is not destroyed: tearing gloo down
+            # (here or at interpreter exit) now and then aborted a replica under load ("terminate called
+            # without an active exception") after its work was saved; the worker ends with exit_worker().
             with contextlib.suppress(RuntimeError):
                 dist.barrier()
-            dist.destroy_process_group()
+
+
+def exit_worker(code: int) -> NoReturn:
+    """End a torchrun worker without C++ teardown: flush what Python buffered, then ``os._exit``.
+
+    Everything a run keeps is already on disk (atomic writes, rank 0) and every replica has passed the final
+    barrier, so skipping destructors loses nothing and avoids gloo's shutdown race."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def strip_nproc(argv: list[str]) -> list[str]:
