@@ -119,20 +119,22 @@ def make_tiny_conditional(folder: Path) -> None:
             metrics=note), nets)
 
 
-def make_captioned_shapes(root: Path, n: int = 24) -> Path:
-    """``n`` 32 px drawings with a .txt caption each: odd ones "a red circle", even ones "a blue square"."""
+def make_captioned_shapes(root: Path, n: int = 24, size: int = 32, box: tuple[int, int, int, int] = (6, 6, 26, 26),
+                          captions: tuple[str, str] = ("a red circle", "a blue square")) -> Path:
+    """``n`` drawings with a .txt caption each: odd ones a red circle (``captions[0]``), even ones a blue square
+    (``captions[1]``); one caption for both makes a prompt that stands for two different images."""
     from PIL import Image, ImageDraw
 
     root.mkdir(parents=True)
     for i in range(n):
-        im = Image.new("RGBA", (32, 32), (255, 255, 255, 0))
+        im = Image.new("RGBA", (size, size), (255, 255, 255, 0))
         d = ImageDraw.Draw(im)
         if i % 2:
-            d.ellipse([6, 6, 26, 26], fill=(220, 30, 30, 255))
+            d.ellipse(list(box), fill=(220, 30, 30, 255))
         else:
-            d.rectangle([6, 6, 26, 26], fill=(30, 60, 220, 255))
+            d.rectangle(list(box), fill=(30, 60, 220, 255))
         im.save(root / f"{i}.png")
-        (root / f"{i}.txt").write_text("a red circle" if i % 2 else "a blue square", encoding="utf-8")
+        (root / f"{i}.txt").write_text(captions[0] if i % 2 else captions[1], encoding="utf-8")
     return root
 
 

@@ -437,28 +437,14 @@ def test_mode_seeking_pushes_identical_pairs_apart_and_stops_at_its_target():
     assert float(mode_seeking(apart, z, target=0.2)) == 0.0  # varied enough: no push
 
 
-def _one_caption_two_images(root: Path, n: int = 16) -> Path:
-    """One caption ("a shape") for two different drawings, a red circle and a blue square, n/2 of each."""
-    root.mkdir(parents=True)
-    for i in range(n):
-        im = Image.new("RGBA", (16, 16), (255, 255, 255, 0))
-        d = ImageDraw.Draw(im)
-        if i % 2:
-            d.ellipse([2, 2, 13, 13], fill=(220, 30, 30, 255))
-        else:
-            d.rectangle([2, 2, 13, 13], fill=(30, 60, 220, 255))
-        im.save(root / f"{i}.png")
-        (root / f"{i}.txt").write_text("a shape", encoding="utf-8")
-    return root
-
-
 def _imle_run(tmp_path: Path, name: str, imle: float) -> Any:
     from gan_studio.core.training.conditional_trainer import TextTrainer
     from gan_studio.core.training.config import TrainConfig
 
     root = tmp_path / "shapes"
     if not root.exists():
-        _one_caption_two_images(root)
+        # one caption ("a shape") for two drawings, a red circle and a blue square, 8 of each
+        make_captioned_shapes(root, n=16, size=16, box=(2, 2, 13, 13), captions=("a shape", "a shape"))
     arch = SMALL | {"ca_dim": 8, "refiner": {"ch": 8, "n_res": 1, "cond_dim": 8}, "refiner_every": 0,
                     "mode_seeking": 0, "extra": {"fusion": True}}  # (without fusion, z barely steered: blends)
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / name), resolution=8, batch=16, kimg=1.6,
