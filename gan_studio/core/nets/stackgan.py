@@ -166,14 +166,14 @@ class Stage1Generator(ConditionalSampling, nn.Module):
         """ws [N, 1, w_dim] → images [N, C, R, R] in [−1, 1] (no per-pixel noise: the modes are accepted)."""
         n = ws.shape[0]
         x = self.fc(ws[:, 0]).view(n, -1, 4, 4).contiguous(memory_format=memory_format)
-        if len(self.fuse):
-            for i, m in enumerate(self.blocks):
-                x = m(x)
-                if (f := self.fuse[str(i)] if str(i) in self.fuse else None) is not None:
-                    gamma, beta = f(ws[:, 0])[:, :, None, None].chunk(2, dim=1)
-                    x = torch.addcmul(beta, x, 1 + gamma)
-        else:
-            x = self.blocks(x)
+        if not len(self.fuse):
+            return torch.tanh(self.to_img(self.blocks(x))).float()
+        for i, m in enumerate(self.blocks):
+            x = m(x)
+            key = str(i)
+            if key in self.fuse:
+                gamma, beta = self.fuse[key](ws[:, 0])[:, :, None, None].chunk(2, dim=1)
+                x = torch.addcmul(beta, x, 1 + gamma)
         return torch.tanh(self.to_img(x)).float()
 
 
