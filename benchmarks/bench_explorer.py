@@ -30,7 +30,7 @@ def make_random_256(folder: Path) -> str:
     import torch
 
     from gan_studio.core.library.cards import ModelCard
-    from gan_studio.core.library.families import write_model
+    from gan_studio.core.library.weights import write_model
     from gan_studio.core.nets.stylegen import Generator, StyleGenConfig
 
     torch.manual_seed(0)

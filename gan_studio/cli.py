@@ -65,6 +65,8 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 # -- parser ---------------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    from .core import families
+
     p = argparse.ArgumentParser(prog="gan-studio", description="GAN Studio: local GAN image studio.")
     p.add_argument("--version", action=VersionAction)
     p.add_argument("--verbose", "-v", action="store_true", help="log debug output and tracebacks")
@@ -194,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--preview", metavar="PNG", help="write a grid of processed samples here")
 
     t = sub.add_parser("train", help="train or fine-tune a model (runs until the budget or SIGTERM)")
-    t.add_argument("--family", default="stylegen", choices=sorted(_TRAINERS))
+    t.add_argument("--family", default="stylegen", choices=[f.name for f in families.trainable()])
     t.add_argument("--data", help="image folder")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--base", help="library model to fine-tune from")
@@ -695,20 +697,21 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_featurenet(args: argparse.Namespace) -> int:
-    from .core.training.featurenet_trainer import train_featurenet
-
-    if not args.data or not args.export:
-        raise CliError("featurenet needs --data STARTER_DIR (with manifest.jsonl) and --export FOLDER")
-    card = train_featurenet(Path(args.data), Path(args.export), model_id=args.id or "featurenet-emoji-64",
-                            seed=args.seed, command="gan-studio " + " ".join(sys.argv[1:]))
-    print(json.dumps(card.metrics))
-    return 0
-
-
 @command("train")
 def cmd_train(args: argparse.Namespace) -> int:
-    return _TRAINERS[args.family](args)
+    """Every family trains through its registered trainer (core.families): the shared loop, or a one-shot."""
+    from .core import families
+
+    spec = families.trainer(args.family)
+    if spec.standalone:
+        if not args.data or not args.export:
+            raise CliError(f"--family {args.family} needs --data DIR and --export FOLDER")
+        named = {"model_id": args.id} if args.id else {}
+        card = families.resolve(spec.standalone)(Path(args.data), Path(args.export), seed=args.seed,
+                                                 command="gan-studio " + " ".join(sys.argv[1:]), **named)
+        print(json.dumps(card.metrics))
+        return 0
+    return _run_training(args, spec.train_fn(), spec.export_fn())
 
 
 def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export_fn: Callable[..., Any]) -> int:
@@ -724,8 +727,8 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
         args.resume = True
     if not args.resume and not args.data:
         raise CliError("--data is required unless --resume")
-    if getattr(args, "refiner_from", None) and (args.family != "text" or not args.resume):
-        raise CliError("--refiner-from needs --family text and --resume")
+    if getattr(args, "refiner_from", None) and (not _graft_keys(args.family) or not args.resume):
+        raise CliError("--refiner-from needs --resume and a family with a Stage II (text)")
     if not args.resume and args.minutes is None and args.kimg is None:
         raise CliError("give a budget: --minutes N or --kimg N")
     try:
@@ -784,77 +787,21 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
     return 0
 
 
+def _graft_keys(family: str) -> tuple[str, ...]:
+    from .core import families
+
+    return families.trainer(family).graft_keys
+
+
 def _graft_refiner(args: argparse.Namespace) -> None:
     """``--refiner-from``: Stage II from another checkpoint, written into the run's latest one (run held)."""
     from .core.training.checkpoint import graft_checkpoint
-    from .core.training.conditional_trainer import TextTrainer
 
     try:
-        into = graft_checkpoint(Path(args.out), Path(args.refiner_from), TextTrainer.STAGE2_KEYS)
+        into = graft_checkpoint(Path(args.out), Path(args.refiner_from), _graft_keys(args.family))
     except (OSError, ValueError) as exc:
         raise CliError(str(exc)) from exc
     print(f"Stage II taken from {args.refiner_from} into {into}", file=sys.stderr)
-
-
-def _train_stylegen(args: argparse.Namespace) -> int:
-    from .core.training.stylegen_trainer import export_run, train_stylegen
-
-    return _run_training(args, train_stylegen, export_run)
-
-
-def _train_pix2pix(args: argparse.Namespace) -> int:
-    from .core.training.pix2pix_trainer import export_pix2pix, train_pix2pix
-
-    return _run_training(args, train_pix2pix, export_pix2pix)
-
-
-def _train_cyclegan(args: argparse.Namespace) -> int:
-    from .core.training.cyclegan_trainer import export_cyclegan, train_cyclegan
-
-    return _run_training(args, train_cyclegan, export_cyclegan)
-
-
-def _train_sr(args: argparse.Namespace) -> int:
-    from .core.training.sr_trainer import export_sr, train_sr
-
-    return _run_training(args, train_sr, export_sr)
-
-
-def _train_age(args: argparse.Namespace) -> int:
-    from .core.training.conditional_trainer import export_age, train_age
-
-    return _run_training(args, train_age, export_age)
-
-
-def _train_text(args: argparse.Namespace) -> int:
-    from .core.training.conditional_trainer import export_text, train_text
-
-    return _run_training(args, train_text, export_text)
-
-
-_TRAINERS: dict[str, Handler] = {"stylegen": _train_stylegen, "featurenet": _train_featurenet,
-                                 "pix2pix": _train_pix2pix, "cyclegan": _train_cyclegan, "sr": _train_sr,
-                                 "age": _train_age, "text": _train_text}
-
-
-def _train_registered(family: str, args: argparse.Namespace) -> int:
-    """A family registered in core.training.registry (the jobs dialog lists the same ones)."""
-    from .core.training.registry import trainer_spec
-
-    spec = trainer_spec(family)
-    return _run_training(args, spec.train_fn(), spec.export_fn())
-
-
-def _add_registered_trainers() -> None:
-    from functools import partial
-
-    from .core.training.registry import trainer_specs
-
-    for spec in trainer_specs():
-        _TRAINERS.setdefault(spec.family, partial(_train_registered, spec.family))
-
-
-_add_registered_trainers()
 
 
 @command("jobs")

@@ -35,7 +35,8 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 from gan_studio.core.training.stylegen_trainer import export_run
-from gan_studio.core.training.conditional_trainer import export_age, export_text
+from gan_studio.core.training.age_trainer import export_age
+from gan_studio.core.training.text_trainer import export_text
 from gan_studio.core.training.cyclegan_trainer import export_cyclegan
 out, lic = Path(sys.argv[1]), sys.argv[2]
 jobs = {

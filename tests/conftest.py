@@ -31,7 +31,7 @@ def make_tiny_model(folder: Path, model_id: str = TINY_ID, seed: int = 0):
     import torch
 
     from gan_studio.core.library.cards import ModelCard
-    from gan_studio.core.library.families import write_model
+    from gan_studio.core.library.weights import write_model
     from gan_studio.core.nets.stylegen import Generator, StyleGenConfig
 
     torch.manual_seed(seed)
@@ -60,7 +60,7 @@ def make_tiny_translators(folder: Path) -> None:
     import torch
 
     from gan_studio.core.library.cards import ModelCard
-    from gan_studio.core.library.families import write_model
+    from gan_studio.core.library.weights import write_model
     from gan_studio.core.nets.cyclegan import ResnetConfig, ResnetGenerator
     from gan_studio.core.nets.patchgan import init_weights
     from gan_studio.core.nets.pix2pix import UnetConfig, UnetGenerator
@@ -94,7 +94,7 @@ def make_tiny_conditional(folder: Path) -> None:
 
     from gan_studio.core.data.labels import AGE_C_DIM
     from gan_studio.core.library.cards import ModelCard
-    from gan_studio.core.library.families import write_model
+    from gan_studio.core.library.weights import write_model
     from gan_studio.core.nets.conditional import ConditionalGenerator, ConditionConfig
     from gan_studio.core.nets.stackgan import Refiner, RefinerConfig, Stage1Generator
     from gan_studio.core.nets.stylegen import StyleGenConfig

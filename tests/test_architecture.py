@@ -6,7 +6,7 @@ import sys
 CORE_MODULES = [
     "gan_studio.core.nets.stylegen", "gan_studio.core.sessions.generator", "gan_studio.core.training.stylegen_trainer",
     "gan_studio.core.training.featurenet_trainer", "gan_studio.core.library.registry",
-    "gan_studio.core.library.families", "gan_studio.core.io.export", "gan_studio.core.io.recipe",
+    "gan_studio.core.families", "gan_studio.core.io.export", "gan_studio.core.io.recipe",
     "gan_studio.core.metrics.evaluate", "gan_studio.core.data.starter", "gan_studio.core.data.images",
     "gan_studio.cli",
 ]

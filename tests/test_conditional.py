@@ -152,8 +152,8 @@ def test_detail_only_refiner_keeps_stage_one_colours_and_adds_only_detail():
 
 def test_a_fine_tune_from_the_bundled_text_card_keeps_its_ca_noise_and_refiner():
     from gan_studio.core.library.cards import ModelCard
-    from gan_studio.core.training.conditional_trainer import TextTrainer
     from gan_studio.core.training.config import TrainConfig
+    from gan_studio.core.training.text_trainer import TextTrainer
 
     card = ModelCard.read(Path(__file__).parent.parent / "models" / "text-emoji-64")
     arch = {k: v for k, v in card.architecture.items() if k not in ("resolution", "img_channels")}  # as jobs do
@@ -197,7 +197,7 @@ def test_tiny_age_model_ages_monotonically_by_the_judge(tmp_path, monkeypatch):
     from gan_studio.core.library.registry import Library
     from gan_studio.core.metrics.age import evaluate_age_model, train_age_judge
     from gan_studio.core.sessions.age import AgeSession
-    from gan_studio.core.training.conditional_trainer import export_age, train_age
+    from gan_studio.core.training.age_trainer import export_age, train_age
     from gan_studio.core.training.config import TrainConfig
 
     data = _age_folder(tmp_path / "faces")
@@ -218,9 +218,9 @@ def test_tiny_age_model_ages_monotonically_by_the_judge(tmp_path, monkeypatch):
 
 def test_tiny_text_model_separates_two_captions(tmp_path, monkeypatch):
     """Two captions, two kinds of image: a judge trained on the real ones tells the generated ones apart."""
-    from gan_studio.core.metrics.features import accuracy, train_feature_net
-    from gan_studio.core.training.conditional_trainer import TextTrainer
+    from gan_studio.core.nets.featurenet import accuracy, train_feature_net
     from gan_studio.core.training.config import TrainConfig
+    from gan_studio.core.training.text_trainer import TextTrainer
 
     root = make_captioned_shapes(tmp_path / "captioned")
     reals = [np.asarray(Image.open(root / f"{i}.png").resize((16, 16))) for i in range(24)]
@@ -251,8 +251,8 @@ def test_refiner_l1_teaches_stage_two_the_real_detail(tmp_path):
     import torch.nn.functional as F
 
     from gan_studio.core.training.augment import degrade
-    from gan_studio.core.training.conditional_trainer import TextTrainer
     from gan_studio.core.training.config import TrainConfig
+    from gan_studio.core.training.text_trainer import TextTrainer
 
     root = make_captioned_shapes(tmp_path / "captioned")
     arch = SMALL | {"ca_dim": 8, "refiner": {"ch": 16, "n_res": 1, "cond_dim": 8}}
@@ -390,8 +390,8 @@ def test_cli_age_text_and_project(tiny_library, tmp_path):
 def test_stackgan_stage1_interface_truncation_and_card_round_trip(tmp_path):
     """Stage I keeps StyleGen's interface (one w per image) and survives export → library load exactly."""
     from gan_studio.core.library.cards import ModelCard
-    from gan_studio.core.library.families import write_model
     from gan_studio.core.library.registry import Library
+    from gan_studio.core.library.weights import write_model
     from gan_studio.core.nets.conditional import ConditionConfig
     from gan_studio.core.nets.stackgan import Stage1Generator
     from gan_studio.core.nets.stylegen import StyleGenConfig
@@ -438,8 +438,8 @@ def test_mode_seeking_pushes_identical_pairs_apart_and_stops_at_its_target():
 
 
 def _imle_run(tmp_path: Path, name: str, imle: float) -> Any:
-    from gan_studio.core.training.conditional_trainer import TextTrainer
     from gan_studio.core.training.config import TrainConfig
+    from gan_studio.core.training.text_trainer import TextTrainer
 
     root = tmp_path / "shapes"
     if not root.exists():
@@ -500,8 +500,8 @@ def test_fusion_starts_as_plain_stage_one_and_a_text_run_starts_from_a_library_t
     as it came; another architecture is refused clearly."""
     from gan_studio.core.jobs.spec import JobSpec
     from gan_studio.core.jobs.store import _match_base
-    from gan_studio.core.training.conditional_trainer import TextTrainer
     from gan_studio.core.training.config import TrainConfig
+    from gan_studio.core.training.text_trainer import TextTrainer
 
     card = tiny_library.card(TINY_TEXT_ID)
     spec = _match_base(JobSpec(name="t", data=str(tmp_path), family="text", base=TINY_TEXT_ID))

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from gan_studio.core.metrics.features import FeatureNet, FeatureNetConfig, embed, frechet_distance, train_feature_net
+from gan_studio.core.metrics.frechet import frechet_distance
 from gan_studio.core.metrics.swd import sliced_wasserstein
+from gan_studio.core.nets.featurenet import FeatureNet, FeatureNetConfig, embed, train_feature_net
 
 
 def _blobs(n, colour, seed):

@@ -125,34 +125,34 @@ def test_continue_from_a_bundled_model_state(image_folder, tmp_path, monkeypatch
 def test_graft_checkpoint_takes_stage_two_and_refuses_a_mismatch(tmp_path):
     """`train --refiner-from`: Stage II's states come from another checkpoint, Stage I's stay; a source of
     another shape is refused before the run's checkpoint is touched."""
+    from gan_studio.core.families import trainer
     from gan_studio.core.training.checkpoint import (
         graft_checkpoint,
         latest_checkpoint,
         load_checkpoint,
         save_checkpoint,
     )
-    from gan_studio.core.training.conditional_trainer import TextTrainer
 
     def state(v: float, width: int = 3) -> dict:
         st = {"step": 10, "G": {"w": torch.full((2,), v)}}
-        for k in TextTrainer.STAGE2_KEYS:
+        for k in trainer("text").graft_keys:
             st[k] = {"state": {}, "param_groups": []} if k.startswith("opt_") else {"w": torch.full((width,), v)}
         return st
 
     run, other = tmp_path / "run", tmp_path / "other"
     save_checkpoint(run, 10, state(1.0))
     src = save_checkpoint(other, 5, state(2.0))
-    into = graft_checkpoint(run, src, TextTrainer.STAGE2_KEYS)
+    into = graft_checkpoint(run, src, trainer("text").graft_keys)
     assert into == latest_checkpoint(run)
     st = load_checkpoint(into)
     assert st["step"] == 10 and float(st["G"]["w"][0]) == 1.0
     assert float(st["R"]["w"][0]) == 2.0 and float(st["D2"]["w"][0]) == 2.0
     bad = save_checkpoint(tmp_path / "bad", 5, state(3.0, width=4))
     with pytest.raises(ValueError, match="does not match"):
-        graft_checkpoint(run, bad, TextTrainer.STAGE2_KEYS)
+        graft_checkpoint(run, bad, trainer("text").graft_keys)
     assert float(load_checkpoint(into)["R"]["w"][0]) == 2.0  # unchanged by the refused graft
     with pytest.raises(ValueError, match="no 'R'"):
-        graft_checkpoint(run, save_checkpoint(tmp_path / "g", 1, {"step": 1, "G": {}}), TextTrainer.STAGE2_KEYS)
+        graft_checkpoint(run, save_checkpoint(tmp_path / "g", 1, {"step": 1, "G": {}}), trainer("text").graft_keys)
     from gan_studio.cli import main
 
     assert main(["train", "--family", "age", "--out", str(run), "--resume", "--refiner-from", str(src)]) == 2

@@ -8,8 +8,8 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QDialogButtonBox
 
+from gan_studio.core.families import dialog_families
 from gan_studio.core.jobs import JobSpec, JobStore
-from gan_studio.core.training.registry import trainer_specs
 from gan_studio.ui.fine_tune_dialog import FineTuneDialog
 from gan_studio.ui.job_runner import JobRunner
 from gan_studio.ui.panels.jobs import JobsPanel
@@ -25,7 +25,7 @@ def test_dialog_lists_families_and_checks_the_folder(qtbot, tiny_library, image_
     dlg = FineTuneDialog(tiny_library.cards())
     qtbot.addWidget(dlg)
     families = [dlg.family.itemData(i) for i in range(dlg.family.count())]
-    assert families == [s.family for s in trainer_specs()] and families[0] == "stylegen"
+    assert families == [s.name for s in dialog_families()] and families[0] == "stylegen"
     assert {"pix2pix", "sr"} <= set(families)
     assert dlg.base.currentData() == TINY_ID  # transfer from a library model by default
     ok = dlg.buttons.button(QDialogButtonBox.StandardButton.Ok)

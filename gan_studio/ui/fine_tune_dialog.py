@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.data.check import DatasetCheck, Prep, check_folder, display_path
+from ..core.families import dialog_families
 from ..core.jobs.spec import STARTER_MODEL, JobSpec
-from ..core.training.registry import trainer_specs
 from .widgets import ImageView
 
 
@@ -65,8 +65,8 @@ class FineTuneDialog(QDialog):
         row.addWidget(browse)
         form.addRow("Images", row)
         self.family = QComboBox()
-        for spec in trainer_specs():
-            self.family.addItem(spec.label, spec.family)
+        for spec in dialog_families():
+            self.family.addItem(spec.trainer.label, spec.name)
         form.addRow("Model family", self.family)
         self.base = QComboBox()
         form.addRow("Start from", self.base)
@@ -152,16 +152,16 @@ class FineTuneDialog(QDialog):
                 break
 
     def _family_changed(self) -> None:
-        fam = next(s for s in trainer_specs() if s.family == self.family.currentData())
+        fam = next(s for s in dialog_families() if s.name == self.family.currentData())
         self.base.clear()
         self.base.addItem("From scratch", None)
-        if fam.transfer:
+        if fam.trainer.transfer:
             for card in self.cards:
-                if card.family == fam.family:
+                if card.family == fam.name:
                     self.base.addItem(f"{card.name} ({card.id})", card.id)
             idx = self.base.findData(STARTER_MODEL)
             self.base.setCurrentIndex(idx if idx >= 0 else min(1, self.base.count() - 1))
-        self.base.setEnabled(fam.transfer)
+        self.base.setEnabled(fam.trainer.transfer)
         self._invalidate()
 
     def _invalidate(self) -> None:

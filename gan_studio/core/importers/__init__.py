@@ -102,9 +102,7 @@ def convert(raw: RawCheckpoint, name_hint: str = "", path: Path | None = None) -
         from .lucidrains import lucidrains_generator
 
         G, facts = lucidrains_generator(raw.obj, path)
-        cfg = G.cfg
-        return Converted(fmt, "lucidrains", ["explore", "mix"], cfg.resolution, cfg.img_channels, cfg.to_dict(),
-                         {"generator": G}, facts)
+        return _latent(fmt, G, facts)
     if fmt in ("nvidia-stylegan2", "nvidia-state-dict", "rosinality"):
         from . import stylegan
 
@@ -114,9 +112,7 @@ def convert(raw: RawCheckpoint, name_hint: str = "", path: Path | None = None) -
             G, facts = stylegan.rosinality_generator(raw.obj)
         else:
             G, facts = stylegan.nvidia_state_dict_generator(raw.obj), {}
-        cfg = G.cfg
-        return Converted(fmt, "stylegen", ["explore", "mix"], cfg.resolution, cfg.img_channels, cfg.to_dict(),
-                         {"generator": G}, facts)
+        return _latent(fmt, G, facts)
     from .translation import clean_state_dict, resnet_generator, unet_generator
 
     sd, dropped = clean_state_dict(raw.obj)
@@ -125,12 +121,27 @@ def convert(raw: RawCheckpoint, name_hint: str = "", path: Path | None = None) -
         net = unet_generator(sd)
         arch = net.cfg.to_dict() | {"input": "rgb"}
         # pix2pix maps are RGB→RGB; edges2shoes-style ones also work from a drawing, hence "sketch".
-        return Converted(fmt, "pix2pix", ["translate", "sketch"], 2 ** net.cfg.num_downs, net.cfg.out_channels,
-                         arch, {"generator": net}, facts)
+        return Converted(fmt, _family(fmt), ["translate", "sketch"], 2 ** net.cfg.num_downs,
+                         net.cfg.out_channels, arch, {"generator": net}, facts)
     net = resnet_generator(sd)
     domains = _domains(name_hint)
     arch = net.cfg.to_dict() | {"domains": domains, "directions": ["AtoB"]}
-    return Converted(fmt, "cyclegan", ["translate"], 256, net.cfg.out_channels, arch, {"generator_ab": net}, facts)
+    return Converted(fmt, _family(fmt), ["translate"], 256, net.cfg.out_channels, arch, {"generator_ab": net}, facts)
+
+
+def _family(fmt: str) -> str:
+    from ..families import for_format
+
+    return for_format(fmt).name
+
+
+def _latent(fmt: str, G: Any, facts: dict[str, Any]) -> Converted:
+    """A generator drawn from z: the family that imports ``fmt`` decides its tasks."""
+    from ..families import for_format
+
+    spec, cfg = for_format(fmt), G.cfg
+    return Converted(fmt, spec.name, list(spec.tasks), cfg.resolution, cfg.img_channels, cfg.to_dict(),
+                     {"generator": G}, facts)
 
 
 def _domains(name: str) -> list[str]:
@@ -146,7 +157,7 @@ def verify(conv: Converted) -> dict[str, Any]:
     from ..nets.stylegen import z_from_seed
 
     with torch.no_grad():
-        if conv.family in ("stylegen", "lucidrains"):
+        if _is_latent(conv.family):
             G = conv.modules["generator"]
             out = G.synthesize(G.map(z_from_seed(0, G.cfg.z_dim)), "const")
             want = (1, conv.channels, conv.resolution, conv.resolution)
@@ -163,6 +174,12 @@ def verify(conv: Converted) -> dict[str, Any]:
     return {"forward": "ok", "output_shape": list(out.shape), "output_range": [float(out.min()), float(out.max())]}
 
 
+def _is_latent(family: str) -> bool:
+    from ..families import get
+
+    return get(family).latent
+
+
 def _slug(text: str) -> str:
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return s[:48] or "imported-model"
@@ -172,8 +189,8 @@ def import_checkpoint(path: Path, name: str | None = None, library: Any = None) 
     """Import ``path`` into the user's library and return its ``ModelCard`` (raises ``CheckpointError``)."""
     from ... import __version__
     from ..library.cards import ModelCard, sha256_file
-    from ..library.families import write_model
     from ..library.registry import Library, home_dir, user_models_dir
+    from ..library.weights import write_model
 
     path = Path(path)
     raw = read_checkpoint(path)

@@ -39,25 +39,35 @@ class StyleGenExport(nn.Module):
         return self.G.synthesis(ws, "const", 1.0)
 
 
+def latent_export(model: Any, card: Any, direction: str | None = None) -> tuple[nn.Module, tuple, dict]:
+    """StyleGen: z, ψ → image."""
+    example = (torch.zeros(1, model.cfg.z_dim), torch.ones(1))
+    return StyleGenExport(model).eval(), example, {"input_names": ["z", "psi"], "output_names": ["image"]}
+
+
+def image_export(model: Any, card: Any, direction: str | None = None) -> tuple[nn.Module, tuple, dict]:
+    """Translators: one direction of the nets dict, image → image."""
+    key = direction or next(iter(model))
+    if key not in model:
+        raise ExportError(f"{card.id} has no direction {key!r}; it has {', '.join(model)}")
+    net = model[key].eval()
+    first = next(m for m in net.modules() if isinstance(m, nn.Conv2d))
+    side = max(int(getattr(net, "multiple", 1)), min(256, int(card.resolution)))
+    side = -(-side // int(getattr(net, "multiple", 1))) * int(getattr(net, "multiple", 1))
+    example = (torch.zeros(1, first.in_channels, side, side),)
+    return net, example, {"input_names": ["image"], "output_names": ["output"]}
+
+
 def export_module(model: Any, card: Any, direction: str | None = None) -> tuple[nn.Module, tuple, dict]:
-    """The module to export, an example input, and the input/output names. Shapes are fixed to the example
-    (batch 1; translators at the model's resolution): the legacy ONNX exporter cannot give the FIR blur's
-    depthwise kernels a dynamic channel count."""
-    if card.family == "stylegen":
-        G = model
-        example = (torch.zeros(1, G.cfg.z_dim), torch.ones(1))
-        return StyleGenExport(G).eval(), example, {"input_names": ["z", "psi"], "output_names": ["image"]}
-    if isinstance(model, dict):
-        key = direction or next(iter(model))
-        if key not in model:
-            raise ExportError(f"{card.id} has no direction {key!r}; it has {', '.join(model)}")
-        net = model[key].eval()
-        first = next(m for m in net.modules() if isinstance(m, nn.Conv2d))
-        side = max(int(getattr(net, "multiple", 1)), min(256, int(card.resolution)))
-        side = -(-side // int(getattr(net, "multiple", 1))) * int(getattr(net, "multiple", 1))
-        example = (torch.zeros(1, first.in_channels, side, side),)
-        return net, example, {"input_names": ["image"], "output_names": ["output"]}
-    raise ExportError(f"models of family {card.family!r} cannot be exported")
+    """The module to export, an example input, and the input/output names, by the family's export hook.
+    Shapes are fixed to the example (batch 1; translators at the model's resolution): the legacy ONNX exporter
+    cannot give the FIR blur's depthwise kernels a dynamic channel count."""
+    from ..families import get, resolve
+
+    hook = get(card.family).export
+    if hook is None:
+        raise ExportError(f"models of family {card.family!r} cannot be exported")
+    return resolve(hook)(model, card, direction)
 
 
 def export_model(model_id: str, fmt: str, out: Path, direction: str | None = None, library: Any = None

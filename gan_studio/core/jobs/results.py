@@ -20,9 +20,9 @@ log = logging.getLogger("gan_studio.jobs")
 def _export_from(job: Job, checkpoint: Path | None, folder: Path, model_id: str, name: str,
                  fields: dict[str, Any]) -> ModelCard:
     """Export through the family's exporter; a chosen older checkpoint is exported from a scratch run folder."""
-    from ..training.registry import trainer_spec
+    from .. import families
 
-    export = trainer_spec(job.spec.family).export_fn()
+    export = families.trainer(job.spec.family).export_fn()
     latest = job.checkpoints()[-1] if job.checkpoints() else None
     if latest is None:
         raise JobError(f"{job.name} has no checkpoint yet")
@@ -54,11 +54,11 @@ def measure(model_id: str | None, reference: Any, library: Library, num: int) ->
 def register_result(job: Job, checkpoint: Path | None = None, model_id: str | None = None,
                     name: str | None = None, num: int = 500, library: Library | None = None) -> ModelCard:
     """Register the job's latest (or a chosen) checkpoint as a user model with a measured card."""
+    from .. import families
     from ..data.images import load_folder
-    from ..training.registry import trainer_spec
 
     spec = job.spec
-    fam = trainer_spec(spec.family)
+    fam = families.get(spec.family)
     model_id = model_id or slug(f"{job.name}-{'final' if checkpoint is None else Path(checkpoint).stem}")
     folder = user_models_dir() / model_id
     if folder.exists():

@@ -65,9 +65,15 @@ def with_defaults(spec: JobSpec, image_count: int) -> JobSpec:
     """Fill the data-efficient defaults for a folder of ``image_count`` images."""
     augment, p = resolve_augment(spec.augment, image_count)
     out = replace(spec, augment=augment, augment_p=spec.augment_p or p)
-    if out.base and image_count < SMALL_FOLDER and spec.freeze_d == 0 and spec.family == "stylegen":
+    if out.base and image_count < SMALL_FOLDER and spec.freeze_d == 0 and _freeze_d_helps(spec.family):
         out = replace(out, freeze_d=1)  # keep the base D's highest-resolution block (Freeze-D)
     return out
+
+
+def _freeze_d_helps(family: str) -> bool:
+    from .. import families
+
+    return families.trainer(family).freeze_d
 
 
 def gan_studio_command() -> list[str]:

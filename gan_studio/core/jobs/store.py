@@ -152,7 +152,7 @@ class Job:
 
     def train_argv(self) -> list[str]:
         """The `gan-studio train` command that starts or resumes this job (progress as JSON lines)."""
-        from ..training.registry import trainer_spec
+        from .. import families
 
         s = self.spec
         data = self.record.get("train_data", s.data)
@@ -174,7 +174,7 @@ class Job:
                  "--batch", str(s.batch), "--augment", s.augment, "--augment-p", str(s.augment_p),
                  "--r1-gamma", str(s.r1_gamma), "--seed", str(s.seed), "--arch", json.dumps(s.arch),
                  "--preview-every", str(s.preview_every_s), "--checkpoint-every", str(s.checkpoint_every_s),
-                 *trainer_spec(s.family).train_args]
+                 *families.trainer(s.family).train_args]
         if s.freeze_d:
             argv += ["--freeze-d", str(s.freeze_d)]
         if s.base:
@@ -233,9 +233,9 @@ class JobStore:
 
     def create(self, spec: JobSpec, check: DatasetCheck | None = None) -> Job:
         """Check the data, write the processed copy (single-folder families) and queue the job."""
-        from ..training.registry import trainer_spec
+        from .. import families
 
-        family = trainer_spec(spec.family)
+        family = families.trainer(spec.family)
         name = self.unique_name(spec.name)
         if spec.base:
             spec = _match_base(spec)

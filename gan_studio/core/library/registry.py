@@ -1,13 +1,14 @@
 """The model library: bundled cards in ``models/`` plus the user's own, with sha256-checked loading.
 
-Families register a loader with :func:`register_family`; the library never branches on family names.
+The library knows no family: it finds cards, checks sha256 and caches what it loaded, and hands each card to
+the model loader that ``core.families`` installs (:func:`set_model_loader`), so the layers stay one-way.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,33 +18,20 @@ from .cards import CARD_NAME, CardError, ChecksumError, ModelCard, UnknownModelE
 
 Loader = Callable[[ModelCard], Any]
 TRAINING_ONLY_ROLES = ("train-state",)  # resume files: verified by `models show`, not read to render
+_model_loader: Loader | None = None
 
 
-@dataclass(frozen=True)
-class Family:
-    name: str
-    loader: Loader
-    tasks: tuple[str, ...]
+def set_model_loader(fn: Loader) -> None:
+    """Called once by ``core.families``: build a card's nets by its family."""
+    global _model_loader
+    _model_loader = fn
 
 
-_FAMILIES: dict[str, Family] = {}
-
-
-def register_family(name: str, tasks: tuple[str, ...]) -> Callable[[Loader], Loader]:
-    def deco(fn: Loader) -> Loader:
-        _FAMILIES[name] = Family(name, fn, tasks)
-        return fn
-
-    return deco
-
-
-def families() -> dict[str, Family]:
-    _import_families()
-    return dict(_FAMILIES)
-
-
-def _import_families() -> None:
-    from . import families as _  # noqa: F401  (registers the built-in loaders)
+def model_loader() -> Loader:
+    if _model_loader is None:
+        importlib.import_module("gan_studio.core.families")  # installs the loader (see the module docstring)
+    assert _model_loader is not None
+    return _model_loader
 
 
 def home_dir() -> Path:
@@ -121,11 +109,9 @@ class Library:
         if model_id in self._loaded:
             return self._loaded[model_id]
         card = self.card(model_id)
-        fams = families()
-        if card.family not in fams:
-            raise CardError(f"{model_id}: family {card.family!r} is not supported by this version")
+        load = model_loader()
         self.verify(card, skip_roles=TRAINING_ONLY_ROLES)
-        model = fams[card.family].loader(card)
+        model = load(card)
         self._loaded[model_id] = model
         return model
 

@@ -15,7 +15,7 @@ import torch
 
 from ..data.images import load_folder
 from ..data.labels import GENDERS, SKIN_TONES, load_age_labels
-from .features import FeatureNet, _prep, accuracy, train_feature_net
+from ..nets.featurenet import FeatureNet, accuracy, prep_images, train_feature_net
 
 SLIDER = (0.0, 1 / 6, 1 / 3, 1 / 2, 2 / 3, 5 / 6, 1.0)
 
@@ -52,7 +52,7 @@ def train_age_judge(root: Path, resolution: int = 64, channels: int = 4, epochs:
 @torch.inference_mode()
 def judged_age(net: FeatureNet, images: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Expected level (0…3), argmax level and penultimate features for HWC uint8 images."""
-    x = _prep(np.asarray(images), net.cfg.channels)
+    x = prep_images(np.asarray(images), net.cfg.channels)
     feats = net.features(x)
     p = torch.softmax(net.head(feats), dim=1)
     return (p * torch.arange(4.0)).sum(1).numpy(), p.argmax(1).numpy(), feats.numpy()

@@ -9,7 +9,8 @@ import numpy as np
 
 from ..data.images import load_folder
 from ..library.registry import Library
-from .features import FeatureNet, embed, frechet_distance
+from ..nets.featurenet import FeatureNet, embed
+from .frechet import frechet_distance
 from .swd import sliced_wasserstein
 
 FEATURE_MODEL = "featurenet-emoji-64"

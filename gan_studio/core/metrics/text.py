@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from ..data.images import load_folder
 from ..data.labels import caption_variants, manifest_rows
-from .features import _prep, accuracy, train_feature_net
+from ..nets.featurenet import accuracy, prep_images, train_feature_net
 from .swd import sliced_wasserstein
 
 
@@ -50,7 +50,7 @@ def train_retrieval_judge(images: np.ndarray, caption_emb: torch.Tensor, labels:
     net = train_feature_net(images, labels, num_classes=num_classes, epochs=epochs, seed=seed)
     torch.manual_seed(seed)
     with torch.inference_mode():
-        feats = torch.cat([net.features(_prep(images[i:i + 256], net.cfg.channels))
+        feats = torch.cat([net.features(prep_images(images[i:i + 256], net.cfg.channels))
                            for i in range(0, len(images), 256)])
     feats = feats.clone()
     proj = torch.nn.Linear(feats.shape[1], caption_emb.shape[1])
@@ -72,7 +72,7 @@ def train_retrieval_judge(images: np.ndarray, caption_emb: torch.Tensor, labels:
 def r_precision(net: Any, proj: torch.nn.Linear, images: np.ndarray, caption_emb: torch.Tensor,
                 others: int = 99, seed: int = 0) -> float:
     """Share of images whose own caption (row i) beats ``others`` random captions of the pool."""
-    z = F.normalize(proj(net.features(_prep(images, net.cfg.channels))), dim=1)
+    z = F.normalize(proj(net.features(prep_images(images, net.cfg.channels))), dim=1)
     t = F.normalize(caption_emb.float(), dim=1)
     rng = np.random.RandomState(seed)
     hits = 0
@@ -85,7 +85,7 @@ def r_precision(net: Any, proj: torch.nn.Linear, images: np.ndarray, caption_emb
 
 @torch.inference_mode()
 def spread(net: Any, images: np.ndarray) -> float:
-    f = net.features(_prep(images, net.cfg.channels))
+    f = net.features(prep_images(images, net.cfg.channels))
     d = torch.cdist(f, f)
     n = len(f)
     return float(d.sum() / max(n * (n - 1), 1))

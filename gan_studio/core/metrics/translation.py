@@ -20,8 +20,9 @@ import torch
 from ..data.images import load_folder
 from ..data.sketch import augment_sketches, extract_sketch
 from ..library.registry import Library
+from ..nets.featurenet import FeatureNet, accuracy, embed, train_feature_net
 from ..sessions.translator import TranslatorSession
-from .features import FeatureNet, accuracy, embed, frechet_distance, train_feature_net
+from .frechet import frechet_distance
 
 
 def _l1(a: np.ndarray, b: np.ndarray) -> float:

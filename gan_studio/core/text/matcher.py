@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..metrics.features import FeatureNet, FeatureNetConfig, _prep, train_feature_net
+from ..nets.featurenet import FeatureNet, FeatureNetConfig, prep_images, train_feature_net
 
 MIN_STEPS = 150  # a small folder still gets enough contrastive steps
 
@@ -80,7 +80,7 @@ def train_matcher(images: np.ndarray, caption_emb: torch.Tensor, labels: np.ndar
     m.net.load_state_dict(train_feature_net(images, labels, num_classes, epochs=epochs, seed=seed).state_dict())
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    x_all = _prep(images, cfg.channels)
+    x_all = prep_images(images, cfg.channels)
     target = F.normalize(caption_emb.float(), dim=2)
     w = weights if weights is not None else torch.ones(n, k)
     opt = torch.optim.Adam([{"params": m.proj.parameters(), "lr": 3e-3},
@@ -107,6 +107,6 @@ def train_matcher(images: np.ndarray, caption_emb: torch.Tensor, labels: np.ndar
 @torch.inference_mode()
 def retrieval_accuracy(m: Matcher, images: np.ndarray, caption_emb: torch.Tensor) -> float:
     """Share of images whose own caption (row i of [N, D]) scores highest among all N captions."""
-    z = torch.cat([m.codes(_prep(images[i:i + 256], m.cfg.channels)) for i in range(0, len(images), 256)])
+    z = torch.cat([m.codes(prep_images(images[i:i + 256], m.cfg.channels)) for i in range(0, len(images), 256)])
     sims = z @ F.normalize(caption_emb.float(), dim=1).t()
     return float((sims.argmax(1) == torch.arange(len(images))).float().mean())

@@ -158,7 +158,7 @@ def train_cyclegan(cfg: TrainConfig, resume: bool = False, progress_fn: Progress
 
 def export_cyclegan(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
     from ..library.cards import ModelCard
-    from ..library.families import write_model
+    from ..library.weights import write_model
 
     st, cfg, training = finished_run(run_dir, card_fields)
     arch = json.loads(st["arch"])

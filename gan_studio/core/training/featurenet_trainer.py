@@ -12,8 +12,8 @@ import numpy as np
 from ..data.images import load_image
 from ..data.starter import read_manifest
 from ..library.cards import ModelCard
-from ..library.families import write_model
-from ..metrics.features import FEATURE_RES, accuracy, train_feature_net
+from ..library.weights import write_model
+from ..nets.featurenet import FEATURE_RES, accuracy, train_feature_net
 
 
 def train_featurenet(starter: Path, folder: Path, model_id: str = "featurenet-emoji-64", epochs: int = 8,

@@ -15,9 +15,9 @@ import torch
 from ..data.images import load_folder
 from ..data.labels import load_captions, manifest_rows, phrasing_weights
 from ..library.cards import ModelCard, WeightFile
-from ..library.families import save_weights
+from ..library.weights import save_weights
 from ..text.matcher import Matcher, retrieval_accuracy, train_matcher
-from .conditional_trainer import caption_embeddings
+from .text_trainer import caption_embeddings
 
 MATCHER_RES = 64
 
@@ -38,7 +38,7 @@ def fit_matcher(card: ModelCard, data: Path, epochs: int = 6, seed: int = 1, thr
     card's folder and list it in the card with its held-out figure; returns that figure and the timing."""
     import time
 
-    if card.family != "text" or card.folder is None:
+    if "text" not in card.tasks or card.folder is None:
         raise ValueError(f"{card.id}: a matcher belongs to a text model in a folder (this is {card.family!r})")
     if threads:
         torch.set_num_threads(threads)

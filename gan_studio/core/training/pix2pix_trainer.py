@@ -140,7 +140,7 @@ def train_pix2pix(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressF
 def export_pix2pix(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
     """Write the generator of a run's latest checkpoint as a library model."""
     from ..library.cards import ModelCard
-    from ..library.families import write_model
+    from ..library.weights import write_model
 
     st, cfg, training = finished_run(run_dir, card_fields)
     arch = UnetConfig.from_dict(json.loads(st["arch"]))

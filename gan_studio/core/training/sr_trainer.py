@@ -104,7 +104,7 @@ def train_sr(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | N
 
 def export_sr(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
     from ..library.cards import ModelCard
-    from ..library.families import write_model
+    from ..library.weights import write_model
 
     st, cfg, training = finished_run(run_dir, card_fields)
     arch = SRConfig.from_dict(json.loads(st["arch"]))

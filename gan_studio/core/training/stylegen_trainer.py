@@ -221,7 +221,7 @@ def export_run(run_dir: Path, folder: Path, model_id: str, name: str, with_train
     ``with_train_state`` also bundles the checkpoint and config, so `train --continue-model` can resume it.
     """
     from ..library.cards import ModelCard
-    from ..library.families import write_model
+    from ..library.weights import write_model
 
     ckpt = latest_checkpoint(run_dir)
     if ckpt is None:

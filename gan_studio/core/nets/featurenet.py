@@ -1,4 +1,4 @@
-"""Our Fréchet distance: statistics of features from a small classifier trained on the starter world.
+"""FeatureNet: a small classifier trained on the starter world, whose features our judges compare.
 
 Inception weights cannot be downloaded here, so FID proper is impossible; "FD-emoji" uses the
 penultimate layer of ``FeatureNet``, a CNN we train to classify starter-world categories. Figures are
@@ -47,7 +47,7 @@ class FeatureNet(nn.Module):
         return self.head(self.features(x))
 
 
-def _prep(images: np.ndarray, channels: int) -> torch.Tensor:
+def prep_images(images: np.ndarray, channels: int) -> torch.Tensor:
     x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float() / 127.5 - 1
     if x.shape[1] == 3 and channels == 4:
         x = torch.cat([x, torch.ones_like(x[:, :1])], dim=1)
@@ -57,20 +57,8 @@ def _prep(images: np.ndarray, channels: int) -> torch.Tensor:
 @torch.inference_mode()
 def embed(net: FeatureNet, images: np.ndarray, batch: int = 128) -> np.ndarray:
     net.eval()
-    feats = [net.features(_prep(images[i:i + batch], net.cfg.channels)) for i in range(0, len(images), batch)]
+    feats = [net.features(prep_images(images[i:i + batch], net.cfg.channels)) for i in range(0, len(images), batch)]
     return torch.cat(feats).double().numpy()
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """‖μa−μb‖² + Tr(Σa + Σb − 2(Σa Σb)^½), with the root from a symmetric eigendecomposition."""
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    sa, sb = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    ta = torch.from_numpy(sa)
-    evals, evecs = torch.linalg.eigh(ta)
-    root_a = (evecs * evals.clamp(min=0).sqrt()) @ evecs.T
-    inner = root_a @ torch.from_numpy(sb) @ root_a
-    tr_covmean = torch.linalg.eigvalsh((inner + inner.T) / 2).clamp(min=0).sqrt().sum().item()
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(sa) + np.trace(sb) - 2 * tr_covmean)
 
 
 def train_feature_net(images: np.ndarray, labels: np.ndarray, num_classes: int, epochs: int = 8,
@@ -79,7 +67,7 @@ def train_feature_net(images: np.ndarray, labels: np.ndarray, num_classes: int, 
     torch.manual_seed(seed)
     net = FeatureNet(FeatureNetConfig(channels=images.shape[3], num_classes=num_classes))
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    x_all = _prep(images, images.shape[3])
+    x_all = prep_images(images, images.shape[3])
     y_all = torch.from_numpy(labels.astype(np.int64))
     steps = epochs * ((len(x_all) + 63) // 64)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps)
@@ -104,5 +92,5 @@ def train_feature_net(images: np.ndarray, labels: np.ndarray, num_classes: int, 
 
 @torch.inference_mode()
 def accuracy(net: FeatureNet, images: np.ndarray, labels: np.ndarray) -> float:
-    logits = net(_prep(images, net.cfg.channels))
+    logits = net(prep_images(images, net.cfg.channels))
     return float((logits.argmax(1).numpy() == labels).mean())

@@ -1,0 +1,25 @@
+"""Super-resolution ×4: the upscaler behind every "export at size" (SRGAN-style residual net)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import FamilySpec, Option, TrainerSpec, register
+
+_T = "gan_studio.core.training.sr_trainer"
+
+
+def load(card: Any) -> dict[str, Any]:
+    from ..library.weights import load_strict
+    from ..nets.srnet import SRConfig, SRNet
+
+    return {"up": load_strict(SRNet(SRConfig.from_dict(card.architecture)), card, "generator")}
+
+
+SPEC = register(FamilySpec(
+    name="sr", tasks=("upscale",), load=f"{__name__}:load",
+    session="gan_studio.core.sessions.translator:TranslatorSession",
+    export="gan_studio.core.io.model_export:image_export",
+    trainer=TrainerSpec("Super-resolution ×4", f"{_T}:train_sr", f"{_T}:export_sr", "folder", order=30,
+                        options=(Option("--l1-weight", "l1_weight", float, 100.0, "weight of the L1 loss"),)),
+))
