@@ -3,8 +3,8 @@
 #
 #   scripts/train_starters_gpu.sh start|resume MINUTES OUTDIR
 #
-# Each run is an ordinary `gan-studio train` (the same commands run on a CPU with a larger budget, see the
-# README); here four share one GPU. Exports are written in fp16 for transport (restore_fp32 converts back).
+# Each run is an ordinary `gan-studio train` (the same commands run on a CPU with a larger budget, see
+# docs/reproduce.md); here four share one GPU. Exports are written in fp16 for transport (restore_fp32 converts back).
 set -u
 PHASE=${1:-start}; MIN=${2:-8}; OUTDIR=${3:-runs/gpu/out}
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD${PYTHONPATH:+:$PYTHONPATH}
@@ -16,14 +16,14 @@ resume() { [ "$PHASE" = resume ] && ls runs/gpu/$1/checkpoints/*.pt >/dev/null 2
 ARCH='{"channel_base":4096,"channel_max":256,"d_channel_base":4096,"d_channel_max":256}'
 LIC="Weights: MIT (GAN Studio). Training data: Noto Color Emoji, SIL Open Font License 1.1"
 nvidia-smi --query-gpu=name,memory.used --format=csv 2>/dev/null
-$PY -m gan_studio.cli train --family stylegen --data data/starter/colour/train --out runs/gpu/stylegen $(resume stylegen) \
+$PY -m gan_studio train --family stylegen --data data/starter/colour/train --out runs/gpu/stylegen $(resume stylegen) \
   --resolution 64 --batch 64 --seed 1 --arch "$ARCH" "${common[@]}" >"$OUTDIR/stylegen.log" 2>&1 &
-$PY -m gan_studio.cli train --family age --data data/starter --out runs/gpu/age $(resume age) \
+$PY -m gan_studio train --family age --data data/starter --out runs/gpu/age $(resume age) \
   --resolution 64 --batch 32 --seed 2 --arch "$ARCH" --augment-p 0.2 "${common[@]}" >"$OUTDIR/age.log" 2>&1 &
-$PY -m gan_studio.cli train --family text --data data/starter --out runs/gpu/text $(resume text) \
+$PY -m gan_studio train --family text --data data/starter --out runs/gpu/text $(resume text) \
   --resolution 64 --batch 32 --seed 3 --imle 10 --arch "${ARCH%\}}, \"stage1\": \"stackgan\", \"z_dim\": 128, \"ca_dim\": 128, \"ca_noise\": 0.5, \"refiner\": {\"ch\": 96, \"n_res\": 3, \"detail_only\": true}}" \
   "${common[@]}" >"$OUTDIR/text.log" 2>&1 &
-$PY -m gan_studio.cli train --family cyclegan --data data/starter/symbol2colour --out runs/gpu/cycle $(resume cycle) \
+$PY -m gan_studio train --family cyclegan --data data/starter/symbol2colour --out runs/gpu/cycle $(resume cycle) \
   --resolution 128 --batch 8 --seed 4 --identity-weight 0 \
   --arch '{"ngf":32,"n_blocks":9,"ndf":64,"domains":["symbol","colour"]}' "${common[@]}" >"$OUTDIR/cycle.log" 2>&1 &
 sleep 45; nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv 2>/dev/null

@@ -37,3 +37,83 @@ def test_window_modules_import_without_torch():
     code = ("import sys\nimport gan_studio.ui.main_window, gan_studio.ui.app, gan_studio.core.sessions.requests\n"
             "print('torch' in sys.modules)")
     assert _run(code).strip() == "False"
+
+
+# -- layers: import contracts over the package's own import statements (napari's import-linter idea) ---------
+def _import_graph() -> dict[str, set[str]]:
+    """module → the gan_studio modules it imports (lazy imports inside functions count too)."""
+    import ast
+    from pathlib import Path
+
+    import gan_studio
+
+    root = Path(gan_studio.__file__).parent
+    mods = {}
+    for p in root.rglob("*.py"):
+        parts = ["gan_studio", *p.relative_to(root).with_suffix("").parts]
+        is_pkg = parts[-1] == "__init__"
+        mods[".".join(parts[:-1] if is_pkg else parts)] = (p, is_pkg)
+    graph: dict[str, set[str]] = {}
+    for name, (p, is_pkg) in mods.items():
+        out: set[str] = set()
+        for node in ast.walk(ast.parse(p.read_text())):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = name.split(".") if is_pkg else name.split(".")[:-1]
+                    base = base[:len(base) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    target = node.module or ""
+                cands = [target] + [f"{target}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                cands = [a.name for a in node.names]
+            else:
+                continue
+            out |= {c for c in cands if c in mods}
+        graph[name] = out
+    return graph
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:3]) if len(parts) > 2 and parts[1] == "core" else ".".join(parts[:2])
+
+
+def test_core_packages_import_each_other_without_cycles():
+    graph = _import_graph()
+    layers: dict[str, set[str]] = {}
+    for a, targets in graph.items():
+        for b in targets:
+            la, lb = _layer(a), _layer(b)
+            if la != lb and la.startswith("gan_studio.core.") and lb.startswith("gan_studio.core."):
+                layers.setdefault(la, set()).add(lb)
+    seen: dict[str, int] = {}
+
+    def visit(node: str, path: list[str]) -> None:
+        if seen.get(node) == 1:
+            raise AssertionError("import cycle between core packages: " + " → ".join([*path, node]))
+        if seen.get(node) == 2:
+            return
+        seen[node] = 1
+        for nxt in sorted(layers.get(node, ())):
+            visit(nxt, [*path, node])
+        seen[node] = 2
+
+    for start in sorted(layers):
+        visit(start, [])
+
+
+def test_layers_point_downward_only():
+    """core never imports the ui or the cli; the ui reaches models through sessions/families/library, never nets or
+    training; the cli starts the ui only through ui.app."""
+    bad = []
+    for a, targets in _import_graph().items():
+        for b in targets:
+            if a.startswith("gan_studio.core") and b.startswith(("gan_studio.ui", "gan_studio.cli")):
+                bad.append((a, b))
+            if a.startswith("gan_studio.ui") and b.startswith(("gan_studio.core.nets", "gan_studio.core.training",
+                                                                 "gan_studio.cli")):
+                bad.append((a, b))
+            if a.startswith("gan_studio.cli") and b.startswith("gan_studio.ui") and b != "gan_studio.ui.app":
+                bad.append((a, b))
+    assert bad == []
