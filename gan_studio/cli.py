@@ -564,7 +564,7 @@ def cmd_models(args: argparse.Namespace) -> int:
                          f"{card.training['import_format']}; tasks {','.join(card.tasks)})")
         return 0
     if args.models_cmd == "export":
-        from .core.io.model_export import export_model
+        from .core.exporters.model_export import export_model
 
         out = export_model(args.id, args.format, Path(args.out), direction=args.direction, library=lib)
         print(f"wrote {out}")

@@ -193,6 +193,7 @@ def _age_folder(root: Path, n: int = 12) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_tiny_age_model_ages_monotonically_by_the_judge(tmp_path, monkeypatch):
     from gan_studio.core.library.registry import Library
     from gan_studio.core.metrics.age import evaluate_age_model, train_age_judge
@@ -216,6 +217,7 @@ def test_tiny_age_model_ages_monotonically_by_the_judge(tmp_path, monkeypatch):
     assert result["age_rank_correlation_mean"] > 0.6, result
 
 
+@pytest.mark.slow
 def test_tiny_text_model_separates_two_captions(tmp_path, monkeypatch):
     """Two captions, two kinds of image: a judge trained on the real ones tells the generated ones apart."""
     from gan_studio.core.nets.featurenet import accuracy, train_feature_net
@@ -245,6 +247,7 @@ def test_tiny_text_model_separates_two_captions(tmp_path, monkeypatch):
     assert accuracy(judge, gen, np.array([1] * 16 + [0] * 16)) >= 0.8
 
 
+@pytest.mark.slow
 def test_refiner_l1_teaches_stage_two_the_real_detail(tmp_path):
     """With --refiner-l1, Stage II learns from real pairs: a softened 8 px real image comes back closer to its
     16 px original than the plain upsampling it starts from (the refiner's base)."""
@@ -455,6 +458,7 @@ def _imle_run(tmp_path: Path, name: str, imle: float) -> Any:
     return trainer
 
 
+@pytest.mark.slow
 def test_imle_gives_every_image_of_a_shared_caption_a_seed(tmp_path):
     """Conditional IMLE: with one caption for a red circle and a blue square, the seeds of that caption draw
     both (each real image has a seed close to it); the same run without IMLE draws only one kind (measured: 25 red

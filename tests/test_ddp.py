@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 
 from gan_studio.core.training.checkpoint import latest_checkpoint, load_checkpoint
@@ -32,6 +33,7 @@ def _events(run: Path) -> list[dict]:
     return [json.loads(x) for x in (run / "progress.jsonl").read_text().splitlines()]
 
 
+@pytest.mark.slow
 def test_sharded_ddp_equals_single_process(tmp_path):
     """A deterministic family whose replicas split one global batch: DDP must equal one process."""
     single, ddp = tmp_path / "single", tmp_path / "ddp"
@@ -52,6 +54,7 @@ def test_sharded_ddp_equals_single_process(tmp_path):
     assert json.loads((ddp / "config.json").read_text())["batch"] == 16  # the global batch is what is saved
 
 
+@pytest.mark.slow
 def test_stylegen_nproc_2_replicas_identical_and_close_to_one_process(image_folder, tmp_path):
     common = ["train", "--family", "stylegen", "--data", str(image_folder), "--resolution", "16", "--batch", "8",
               "--kimg", "0.064", "--arch", json.dumps(ARCH), "--threads", "1", "--preview-every", "1e9",

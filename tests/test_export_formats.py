@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from gan_studio.cli import main
-from gan_studio.core.io.model_export import export_module
+from gan_studio.core.exporters.model_export import export_module
 from tests.conftest import TINY_CYCLE_ID, TINY_ID
 
 
@@ -33,6 +33,7 @@ def test_torchscript_export_matches(tiny_library, tmp_path, model_id, direction)
     assert (got - ref).abs().max().item() <= 1e-5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_id", [TINY_ID, TINY_CYCLE_ID])
 def test_onnx_export_runs_in_onnxruntime(tiny_library, tmp_path, model_id):
     pytest.importorskip("onnxscript", reason="ONNX export needs the 'export' extra (onnx, onnxscript)")

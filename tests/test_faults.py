@@ -36,6 +36,7 @@ def _steps(run: Path) -> list[int]:
     return sorted(int(p.stem.split("-")[1]) for p in (run / "checkpoints").glob("ckpt-*.pt"))
 
 
+@pytest.mark.slow
 def test_sigkill_at_random_moments_resumes_exactly(image_folder, tmp_path):
     rng = random.Random(1234)
     run, ref = tmp_path / "killed", tmp_path / "reference"

@@ -76,6 +76,7 @@ def test_transfer_defaults_follow_the_base(image_folder, tiny_library):
         JobStore().create(JobSpec(name="bad", data=str(image_folder), base="tiny-sr-x4"))
 
 
+@pytest.mark.slow
 def test_job_runs_pauses_resumes_and_registers(image_folder, tiny_library, tmp_path):
     # The feature net for FD-emoji comes from the repo's bundled models.
     bundled = Path(os.environ["GAN_STUDIO_BUNDLED_MODELS"])
@@ -188,6 +189,7 @@ def test_collapse_warning_from_preview_grids(tmp_path):
     assert "collapsed" in collapse_warning([d0, d1])
 
 
+@pytest.mark.slow
 def test_cli_jobs_mirror_the_store(image_folder):
     store = JobStore()
     job = store.create(_spec(image_folder))
@@ -208,6 +210,7 @@ def test_cli_jobs_mirror_the_store(image_folder):
     assert bad.returncode == 2 and "no job 'nope'" in bad.stderr
 
 
+@pytest.mark.slow
 def test_sigterm_to_running_job_is_graceful(image_folder):
     store = JobStore()
     job = store.create(_spec(image_folder, kimg=50.0, checkpoint_every_s=1e9))
@@ -224,6 +227,7 @@ def test_sigterm_to_running_job_is_graceful(image_folder):
     assert job.has_checkpoint() and job.events()[-1]["event"] == "aborted"
 
 
+@pytest.mark.slow
 def test_a_text_job_fine_tunes_from_a_library_text_model_with_imle(tiny_library, tmp_path):
     """A captioned folder (a .txt beside each image) through the jobs store: the job starts from the library's
     text model (its Stage I resolution, not its output's), trains with IMLE, and registers a text model."""

@@ -1,6 +1,7 @@
 """SWD and the Fréchet distance behave like distances: ~0 for a set against itself, larger when it differs."""
 
 import numpy as np
+import pytest
 
 from gan_studio.core.metrics.frechet import frechet_distance
 from gan_studio.core.metrics.swd import sliced_wasserstein
@@ -18,6 +19,7 @@ def _blobs(n, colour, seed):
     return imgs
 
 
+@pytest.mark.slow
 def test_swd_separates_distributions():
     a, a2, b = _blobs(64, (255, 0, 0), 0), _blobs(64, (255, 0, 0), 1), _blobs(64, (0, 0, 255), 2)
     same = sliced_wasserstein(a, a2)["swd_avg"]

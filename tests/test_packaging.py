@@ -95,6 +95,7 @@ def test_build_hook_leaves_out_training_state_and_models_still_verify_and_load(t
     assert lib.load("stylegen-faces-64") is not None
 
 
+@pytest.mark.slow
 def test_wheel_carries_models_and_resources(tmp_path):
     import setuptools
 

@@ -13,6 +13,7 @@ from gan_studio.core.sessions.cond_requests import TextRequest, cond_request_fro
 from tests.conftest import TINY_TEXT_ID, make_captioned_shapes
 
 
+@pytest.mark.slow
 def test_matcher_learns_captions_and_is_added_to_the_card(tiny_library, tmp_path):
     from gan_studio.core.library.registry import Library
     from gan_studio.core.sessions.text import TextSession

@@ -80,6 +80,7 @@ def test_export_gives_a_library_model_that_runs(family, image_folder, unpaired, 
     assert out.shape[:2] == (32 * sess.scale, 32 * sess.scale) and out.shape[2] == 4
 
 
+@pytest.mark.slow
 def test_cyclegan_learns_to_cycle(unpaired, tmp_path):
     """A tiny CycleGAN trained for a few seconds reconstructs A→B→A far better than at initialisation."""
     from gan_studio.core.training.cyclegan_trainer import CycleGanTrainer

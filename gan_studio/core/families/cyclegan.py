@@ -23,7 +23,7 @@ def load(card: Any) -> dict[str, Any]:
 SPEC = register(FamilySpec(
     name="cyclegan", tasks=("translate",), load=f"{__name__}:load",
     session="gan_studio.core.sessions.translator:TranslatorSession", import_formats=("junyanz-resnet",),
-    export="gan_studio.core.io.model_export:image_export",
+    export="gan_studio.core.exporters.model_export:image_export",
     trainer=TrainerSpec("CycleGAN (unpaired translation)", f"{_T}:train_cyclegan", f"{_T}:export_cyclegan",
                         "domains", order=20,
                         options=(Option("--cycle-weight", "cycle_weight", float, 10.0, "weight of the cycle loss"),

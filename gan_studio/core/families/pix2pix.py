@@ -20,7 +20,7 @@ def load(card: Any) -> dict[str, Any]:
 SPEC = register(FamilySpec(
     name="pix2pix", tasks=("sketch", "translate"), load=f"{__name__}:load",
     session="gan_studio.core.sessions.translator:TranslatorSession", import_formats=("junyanz-unet",),
-    export="gan_studio.core.io.model_export:image_export",
+    export="gan_studio.core.exporters.model_export:image_export",
     trainer=TrainerSpec("pix2pix (sketch → your art)", f"{_T}:train_pix2pix", f"{_T}:export_pix2pix", "folder",
                         order=10, train_args=("--pairs", "sketch"),
                         options=(Option("--pairs", "pairs", str, "folders",

@@ -21,7 +21,7 @@ SPEC = register(FamilySpec(
     name="stylegen", tasks=("explore", "mix"), load=f"{__name__}:load",
     session="gan_studio.core.sessions.generator:GeneratorSession",
     import_formats=("nvidia-stylegan2", "nvidia-state-dict", "rosinality"),
-    export="gan_studio.core.io.model_export:latent_export", latent=True,
+    export="gan_studio.core.exporters.model_export:latent_export", latent=True,
     trainer=TrainerSpec("StyleGen (explore & mix)", f"{_T}:train_stylegen", f"{_T}:export_run", "folder",
                         transfer=True, order=0, freeze_d=True,
                         options=(Option("--freeze-d", "freeze_d", int, 0,
