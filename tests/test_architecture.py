@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 CORE_MODULES = [
     "gan_studio.core.nets.stylegen", "gan_studio.core.sessions.generator", "gan_studio.core.training.stylegen_trainer",
@@ -101,6 +102,21 @@ def test_core_packages_import_each_other_without_cycles():
 
     for start in sorted(layers):
         visit(start, [])
+
+
+# top to bottom: a core package may import packages of its own row or below (docs/architecture.md's picture)
+CORE_LAYERS = [("jobs",), ("training", "metrics", "importers", "exporters"), ("sessions",), ("families",), ("text",),
+               ("library",), ("nets", "data"), ("io", "device")]
+
+
+def test_core_packages_import_only_the_layers_below():
+    rank = {f"gan_studio.core.{name}": i for i, row in enumerate(CORE_LAYERS) for name in row}
+    upward = [(a, b) for a, targets in _import_graph().items() for b in targets
+              if _layer(a) in rank and _layer(b) in rank and rank[_layer(b)] < rank[_layer(a)]]
+    assert upward == []
+    packages = {p.name for p in (Path(__file__).parents[1] / "gan_studio" / "core").iterdir()
+                if p.is_dir() and (p / "__init__.py").exists()} | {"device"}
+    assert packages == {name for row in CORE_LAYERS for name in row}, "place a new core package in CORE_LAYERS"
 
 
 def test_layers_point_downward_only():
