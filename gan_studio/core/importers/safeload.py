@@ -75,27 +75,49 @@ class PersistentStub:
         return node if isinstance(node, PersistentStub) else None
 
     def state_dict(self) -> dict[str, Any]:
-        """``nn.Module.state_dict()`` rebuilt from the pickled ``__dict__`` (§1.2), in the same order."""
+        """``nn.Module.state_dict()`` rebuilt from the pickled ``__dict__`` (§1.2), in the same order.
+
+        The tree is data from the file: names must be text, tables dicts, and the modules a tree (no cycles,
+        bounded depth); anything else is a ``CheckpointError`` naming what is wrong."""
         import torch
 
         out: dict[str, Any] = {}
+        seen: set[int] = set()
 
-        def walk(node: Any, prefix: str) -> None:
+        def table(state: dict, key: str, where: str) -> dict:
+            value = state.get(key) or {}
+            if not isinstance(value, dict):
+                raise CheckpointError(f"malformed network snapshot: {where or 'the network'}'s {key} is a "
+                                      f"{type(value).__name__}, not a dict")
+            for name in value:
+                if not isinstance(name, str) or not name or "." in name:
+                    raise CheckpointError(f"malformed network snapshot: {where or 'the network'} has a "
+                                          f"{key[1:-1] if key.startswith('_') else key} named {name!r}")
+            return value
+
+        def walk(node: Any, prefix: str, depth: int) -> None:
             state = node.state if isinstance(node, PersistentStub) else getattr(node, "__dict__", None)
             if not isinstance(state, dict):
                 return
+            where = prefix[:-1]
+            if id(node) in seen:
+                raise CheckpointError(f"malformed network snapshot: module {where!r} contains itself (a cycle)")
+            if depth > MAX_DEPTH:
+                raise CheckpointError(f"malformed network snapshot: modules nested over {MAX_DEPTH} deep")
+            seen.add(id(node))
             skip = state.get("_non_persistent_buffers_set") or set()
-            for name, value in (state.get("_parameters") or {}).items():
+            skip = skip if isinstance(skip, set | frozenset) else set()
+            for name, value in table(state, "_parameters", where).items():
                 if isinstance(value, torch.Tensor):
                     out[prefix + name] = value
-            for name, value in (state.get("_buffers") or {}).items():
+            for name, value in table(state, "_buffers", where).items():
                 if isinstance(value, torch.Tensor) and name not in skip:
                     out[prefix + name] = value
-            for name, child in (state.get("_modules") or {}).items():
+            for name, child in table(state, "_modules", where).items():
                 if child is not None:
-                    walk(child, f"{prefix}{name}.")
+                    walk(child, f"{prefix}{name}.", depth + 1)
 
-        walk(self, "")
+        walk(self, "", 0)
         return out
 
 

@@ -118,20 +118,38 @@ def nvidia_generator(obj: Any) -> tuple[Any, dict[str, Any]]:
     kwargs = state.get("_init_kwargs") or {}
     kwargs = kwargs if isinstance(kwargs, dict) else {}
     synth_kwargs = kwargs.get("synthesis_kwargs") or {}
+    synth_kwargs = synth_kwargs if isinstance(synth_kwargs, dict) else {}
     map_kwargs = kwargs.get("mapping_kwargs") or {}
-    clamp = synth_kwargs.get("conv_clamp") if isinstance(synth_kwargs, dict) else None
-    lr_mul = map_kwargs.get("lr_multiplier", 0.01) if isinstance(map_kwargs, dict) else 0.01
-    if int(state.get("c_dim", 0) or 0) > 0:
+    map_kwargs = map_kwargs if isinstance(map_kwargs, dict) else {}
+    clamp = _number(synth_kwargs.get("conv_clamp"), "conv_clamp", allow_none=True)
+    lr_mul = _number(map_kwargs.get("lr_multiplier", 0.01), "lr_multiplier")
+    if clamp is not None and not clamp > 0:
+        raise CheckpointError(f"conv_clamp {clamp} would clamp every activation to nothing (it must be positive "
+                              "or absent); the generator would draw only black")
+    if not 0 < lr_mul <= 100:
+        raise CheckpointError(f"mapping lr_multiplier {lr_mul} is not a usable learning-rate multiplier")
+    if _number(state.get("c_dim", 0) or 0, "c_dim") > 0:
         raise CheckpointError("this is a conditional (class-label) StyleGAN2; GAN Studio imports only "
                               "unconditional generators so far")
-    if isinstance(synth_kwargs, dict) and synth_kwargs.get("architecture", "skip") != "skip":
-        raise CheckpointError(f"this StyleGAN2 uses the {synth_kwargs['architecture']!r} generator "
+    if synth_kwargs.get("architecture", "skip") != "skip":
+        raise CheckpointError(f"this StyleGAN2 uses the {str(synth_kwargs['architecture'])[:40]!r} generator "
                               "architecture; only the default 'skip' architecture is supported")
     sd = node.state_dict()
-    G = build_generator(sd, conv_clamp=float(clamp) if clamp is not None else None, lr_mul=float(lr_mul))
+    G = build_generator(sd, conv_clamp=clamp, lr_mul=lr_mul)
     facts = {"class_name": node.class_name,
              "init_kwargs": {k: v for k, v in kwargs.items() if isinstance(v, int | float | str | bool)}}
     return G, facts
+
+
+def _number(value: Any, field: str, allow_none: bool = False) -> Any:
+    """A numeric field of a snapshot's metadata, as a finite float (None only where allowed)."""
+    import math
+
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CheckpointError(f"malformed network snapshot: {field} is {str(value)[:40]!r}, not a number")
+    return float(value)
 
 
 def nvidia_state_dict_generator(sd: dict[str, torch.Tensor]) -> Any:
