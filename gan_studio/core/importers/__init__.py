@@ -53,6 +53,9 @@ class Converted:
 def _state_dict_of(obj: Any) -> dict[str, Any] | None:
     import torch
 
+    from .translation import unwrap
+
+    obj = unwrap(obj)  # {'state_dict': …}, {'netG': …}, … as re-implementations save them
     if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
         if all(isinstance(v, torch.Tensor) for v in obj.values()):
             return obj
