@@ -20,9 +20,29 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError, features
+
+
+def _has_codec(name: str) -> bool:
+    try:
+        return bool(features.check(name))
+    except (ValueError, ImportError, OSError):
+        return False
+
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+IMAGE_SUFFIXES |= {".avif"} if _has_codec("avif") else set()  # Pillow ≥ 11.2 built with libavif reads it
+_NO_DECODER = "this installation has no decoder for it; convert it to PNG or JPEG to use it"
+# Image files a user has that we cannot decode: listed as skipped, with the reason, instead of ignored.
+UNREADABLE_SUFFIXES = {
+    ".svg": "a vector drawing (SVG), not pixels; export it as PNG to use it",
+    ".svgz": "a vector drawing (SVG), not pixels; export it as PNG to use it",
+    ".heic": f"a HEIC/HEIF photo: {_NO_DECODER}",
+    ".heif": f"a HEIC/HEIF photo: {_NO_DECODER}",
+    ".avif": f"an AVIF image: {_NO_DECODER}",
+    ".jxl": f"a JPEG XL image: {_NO_DECODER}",
+}
+ROTATING_ORIENTATIONS = range(2, 9)  # EXIF 1 is upright; 0, 9, 65535 … are invalid and change nothing
 MAX_PIXELS = 64_000_000  # beyond this a file is treated as a decompression bomb
 MIN_SIDE = 8  # smaller images carry no usable detail even at 16 px
 WIDE_ASPECT = 4.0  # beyond this a centre crop throws most of the picture away: say so
@@ -74,7 +94,8 @@ def iter_candidates(root: Path) -> Iterator[Path]:
         seen.add((st.st_dev, st.st_ino))
         dirnames.sort()
         for name in sorted(filenames):
-            if Path(name).suffix.lower() in IMAGE_SUFFIXES:
+            suffix = Path(name).suffix.lower()
+            if suffix in IMAGE_SUFFIXES or suffix in UNREADABLE_SUFFIXES:
                 yield Path(dirpath) / name
 
 
@@ -101,9 +122,20 @@ def _to_rgba(im: Image.Image, notes: list[str]) -> Image.Image:
     mode = im.mode
     if mode.startswith("I") or mode == "F":
         arr = np.asarray(im).astype(np.float64)
-        peak = 65535.0 if (mode.startswith("I;16") or arr.max() > 255) else 255.0
-        arr = np.clip(arr / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
-        notes.append("16-bit reduced to 8-bit" if peak > 255 else f"{mode} mode converted")
+        lo, hi = (float(arr.min()), float(arr.max())) if arr.size else (0.0, 0.0)
+        if mode.startswith("I;16"):
+            lo, peak, note = 0.0, 65535.0, "16-bit reduced to 8-bit"
+        elif mode == "F" and lo >= 0 and hi <= 1:
+            lo, peak, note = 0.0, 1.0, "floating-point image converted"
+        elif lo >= 0 and hi <= 255:
+            lo, peak, note = 0.0, 255.0, f"{mode} mode converted"
+        elif lo >= 0 and hi <= 65535 and mode == "I":
+            lo, peak, note = 0.0, 65535.0, "32-bit integer image with 16-bit values reduced to 8-bit"
+        else:  # a wider range (negative or beyond 16 bits): stretch what is there instead of clipping
+            kind = "32-bit integer" if mode.startswith("I") else "floating-point"
+            peak, note = hi, f"{kind} image scaled from its range {lo:g}…{hi:g} to 8-bit"
+        arr = np.clip((arr - lo) / max(peak - lo, 1e-12) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        notes.append(note)
         return Image.fromarray(arr, "L").convert("RGBA")
     if mode == "CMYK":
         notes.append("CMYK converted to RGB")
@@ -140,7 +172,7 @@ def open_image(path: Path, max_side_hint: int | None = None) -> tuple[Image.Imag
                 im.load()
                 orientation = im.getexif().get(0x0112, 1)
                 upright = ImageOps.exif_transpose(im)
-                if orientation not in (1, None):
+                if orientation in ROTATING_ORIENTATIONS:
                     notes.append("rotated as its EXIF orientation says")
                 rgba = _to_rgba(upright, notes)
     except SkipFile:
@@ -148,7 +180,8 @@ def open_image(path: Path, max_side_hint: int | None = None) -> tuple[Image.Imag
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise SkipFile(f"decompression bomb: {exc}") from exc
     except UnidentifiedImageError as exc:
-        raise SkipFile("not a valid image: cannot identify the format") from exc
+        known = UNREADABLE_SUFFIXES.get(path.suffix.lower())
+        raise SkipFile(known or "not a valid image: cannot identify the format") from exc
     except MemoryError as exc:
         raise SkipFile("too large to decode in memory") from exc
     except OSError as exc:

@@ -53,6 +53,9 @@ class Converted:
 def _state_dict_of(obj: Any) -> dict[str, Any] | None:
     import torch
 
+    from .translation import unwrap
+
+    obj = unwrap(obj)  # {'state_dict': …}, {'netG': …}, … as re-implementations save them
     if isinstance(obj, dict) and obj and all(isinstance(k, str) for k in obj):
         if all(isinstance(v, torch.Tensor) for v in obj.values()):
             return obj
@@ -150,8 +153,13 @@ def _domains(name: str) -> list[str]:
     return [m.group(1), m.group(2)] if m else ["A", "B"]
 
 
+VERIFY_DRAWS = ((0, 1.0), (1, 0.7), (2, 0.5))  # (seed, ψ): truncation uses w_avg, so a NaN there shows
+
+
 def verify(conv: Converted) -> dict[str, Any]:
-    """A forward pass on a fixed input: right shape, finite values. Returns what the card records."""
+    """Forward passes on fixed inputs (several seeds and ψ for generators): the right shape, finite values and
+    not a constant image, so a model that would import but draw only black or NaN is refused here. Returns
+    what the card records."""
     import torch
 
     from ..nets.stylegen import z_from_seed
@@ -159,8 +167,14 @@ def verify(conv: Converted) -> dict[str, Any]:
     with torch.no_grad():
         if _is_latent(conv.family):
             G = conv.modules["generator"]
-            out = G.synthesize(G.map(z_from_seed(0, G.cfg.z_dim)), "const")
-            want = (1, conv.channels, conv.resolution, conv.resolution)
+            w_avg = getattr(getattr(G, "mapping", None), "w_avg", None)
+            if isinstance(w_avg, torch.Tensor) and not torch.isfinite(w_avg).all():
+                raise CheckpointError("the file's average latent (w_avg) holds NaN or infinite values: "
+                                      "every truncated image would be blank")
+            ws = torch.cat([G.map(z_from_seed(seed, G.cfg.z_dim), psi) for seed, psi in VERIFY_DRAWS])
+            out = G.synthesize(ws, "const")
+            want = (len(VERIFY_DRAWS), conv.channels, conv.resolution, conv.resolution)
+            what = "seeds 0-2 at ψ 1, 0.7, 0.5"
         else:
             net = next(iter(conv.modules.values()))
             side = max(64, net.multiple)
@@ -168,10 +182,32 @@ def verify(conv: Converted) -> dict[str, Any]:
             x = torch.rand(1, net.cfg.in_channels, side, side, generator=gen) * 2 - 1
             out = net(x)
             want = (1, net.cfg.out_channels, side, side)
-    if tuple(out.shape) != want or not torch.isfinite(out).all():
+            what = "a random image"
+    finite = bool(torch.isfinite(out).all())
+    if tuple(out.shape) != want or not finite:
         raise CheckpointError(f"the imported network does not run correctly (output {tuple(out.shape)}, "
-                              f"expected {want}, finite: {bool(torch.isfinite(out).all())})")
-    return {"forward": "ok", "output_shape": list(out.shape), "output_range": [float(out.min()), float(out.max())]}
+                              f"expected {want}, finite: {finite})")
+    flat = out.flatten(1)
+    if bool(((flat.amax(1) - flat.amin(1)) < 1e-6).any()):
+        raise CheckpointError(f"the imported network draws a blank, single-colour image ({what}); its weights "
+                              "or settings are unusable (e.g. a non-positive conv_clamp)")
+    if len(out) > 1 and bool((out[1:] - out[:1]).abs().amax() < 1e-6):
+        raise CheckpointError(f"the imported network draws the same image whatever the latent ({what}): its "
+                              "weights or settings are unusable (e.g. a non-positive conv_clamp)")
+    return {"forward": "ok", "output_shape": [1, *out.shape[1:]], "output_range": [float(out.min()), float(out.max())]}
+
+
+def _guarded(fn: Any, *args: Any) -> Any:
+    """The readers check what they expect; a file malformed in a way nobody foresaw still ends as a
+    ``CheckpointError`` naming the problem, never a traceback."""
+    try:
+        return fn(*args)
+    except CheckpointError:
+        raise
+    except MemoryError as exc:
+        raise CheckpointError("not enough memory to convert this checkpoint") from exc
+    except (RecursionError, IndexError, KeyError, TypeError, ValueError, AttributeError, RuntimeError) as exc:
+        raise CheckpointError(f"the file is malformed: {type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
 def _is_latent(family: str) -> bool:
@@ -195,8 +231,8 @@ def import_checkpoint(path: Path, name: str | None = None, library: Any = None) 
     path = Path(path)
     raw = read_checkpoint(path)
     hint = name or path.stem
-    conv = convert(raw, hint, path)
-    checked = verify(conv)
+    conv = _guarded(convert, raw, hint, path)
+    checked = _guarded(verify, conv)
     lib = library or Library()
     taken = set(lib.ids())
     base = _slug(name or path.stem)
@@ -228,6 +264,6 @@ def import_checkpoint(path: Path, name: str | None = None, library: Any = None) 
 
 def load_converted(path: Path, name_hint: str = "") -> Converted:
     """Read and convert without writing anything (tests and ``--dry-run`` use it)."""
-    conv = convert(read_checkpoint(Path(path)), name_hint or Path(path).stem, Path(path))
-    verify(conv)
+    conv = _guarded(convert, read_checkpoint(Path(path)), name_hint or Path(path).stem, Path(path))
+    _guarded(verify, conv)
     return conv

@@ -103,7 +103,7 @@ def read_sidecar_config(path: Path | None) -> dict[str, Any] | None:
         if not side.is_file() or side.stat().st_size > MAX_CONFIG_BYTES:
             return None
         data = json.loads(side.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # deep nesting too: not a usable config
         return None
     return data if isinstance(data, dict) else None
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import collections
 import io
+import os
 import pickle
+import stat
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -28,9 +30,15 @@ from typing import Any
 
 from ..library.cards import LibraryError
 
-MAX_TENSOR_BYTES = 4 << 30  # one tensor: a 1024-px generator's largest is ~9 MB; 4 GiB is far beyond any GAN
-MAX_FILE_BYTES = 16 << 30
+# What a network can need: a 1024-px StyleGAN2's largest tensor is ~9 MB and its whole snapshot (G, D, G_ema)
+# ~360 MB. The limits leave a wide margin above that and stay far below a desktop's memory.
+MAX_TENSOR_BYTES = 256 << 20
+MAX_TOTAL_BYTES = 2 << 30  # all declared tensors of one file; also bounded by available RAM, see memory_budget()
+MAX_FILE_BYTES = 2 << 30
+MAX_PICKLE_BYTES = 64 << 20  # a torch zip's data.pkl holds only the structure, never the tensor bytes
+MAX_ZIP_RATIO = 50  # torch writes stored (uncompressed) entries; a deflated entry unpacking 50× is a zip bomb
 MAX_ZIP_ENTRIES = 100_000
+MAX_DEPTH = 200  # nesting of modules in a network snapshot
 LEGACY_TORCH_MAGIC = 0x1950A86A20F9469CFC6C
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -67,27 +75,49 @@ class PersistentStub:
         return node if isinstance(node, PersistentStub) else None
 
     def state_dict(self) -> dict[str, Any]:
-        """``nn.Module.state_dict()`` rebuilt from the pickled ``__dict__`` (§1.2), in the same order."""
+        """``nn.Module.state_dict()`` rebuilt from the pickled ``__dict__`` (§1.2), in the same order.
+
+        The tree is data from the file: names must be text, tables dicts, and the modules a tree (no cycles,
+        bounded depth); anything else is a ``CheckpointError`` naming what is wrong."""
         import torch
 
         out: dict[str, Any] = {}
+        seen: set[int] = set()
 
-        def walk(node: Any, prefix: str) -> None:
+        def table(state: dict, key: str, where: str) -> dict:
+            value = state.get(key) or {}
+            if not isinstance(value, dict):
+                raise CheckpointError(f"malformed network snapshot: {where or 'the network'}'s {key} is a "
+                                      f"{type(value).__name__}, not a dict")
+            for name in value:
+                if not isinstance(name, str) or not name or "." in name:
+                    raise CheckpointError(f"malformed network snapshot: {where or 'the network'} has a "
+                                          f"{key[1:-1] if key.startswith('_') else key} named {name!r}")
+            return value
+
+        def walk(node: Any, prefix: str, depth: int) -> None:
             state = node.state if isinstance(node, PersistentStub) else getattr(node, "__dict__", None)
             if not isinstance(state, dict):
                 return
+            where = prefix[:-1]
+            if id(node) in seen:
+                raise CheckpointError(f"malformed network snapshot: module {where!r} contains itself (a cycle)")
+            if depth > MAX_DEPTH:
+                raise CheckpointError(f"malformed network snapshot: modules nested over {MAX_DEPTH} deep")
+            seen.add(id(node))
             skip = state.get("_non_persistent_buffers_set") or set()
-            for name, value in (state.get("_parameters") or {}).items():
+            skip = skip if isinstance(skip, set | frozenset) else set()
+            for name, value in table(state, "_parameters", where).items():
                 if isinstance(value, torch.Tensor):
                     out[prefix + name] = value
-            for name, value in (state.get("_buffers") or {}).items():
+            for name, value in table(state, "_buffers", where).items():
                 if isinstance(value, torch.Tensor) and name not in skip:
                     out[prefix + name] = value
-            for name, child in (state.get("_modules") or {}).items():
+            for name, child in table(state, "_modules", where).items():
                 if child is not None:
-                    walk(child, f"{prefix}{name}.")
+                    walk(child, f"{prefix}{name}.", depth + 1)
 
-        walk(self, "")
+        walk(self, "", 0)
         return out
 
 
@@ -126,6 +156,11 @@ def _check_view(storage: Any, offset: Any, size: Any, stride: Any) -> None:
     if numel * elsize > MAX_TENSOR_BYTES:
         raise UnsafeCheckpointError(f"the file declares a tensor of {numel * elsize:,} bytes, over the "
                                     f"{MAX_TENSOR_BYTES:,}-byte limit")
+    if any(st == 0 and s > 1 for s, st in zip(size, stride, strict=True)) or numel > have:
+        # An expanded (stride-0 or overlapping) view: a few stored numbers that become a huge tensor as soon
+        # as anything copies it. Saved weights are never like that.
+        raise UnsafeCheckpointError(f"the file declares a tensor of {numel:,} elements as a view of only "
+                                    f"{have:,} stored ones (zero or overlapping strides); refused")
     extent = offset + (sum((s - 1) * st for s, st in zip(size, stride, strict=True)) + 1 if numel else 0)
     if extent > have:
         raise UnsafeCheckpointError(f"the file declares a tensor of {numel:,} elements, but its data holds "
@@ -236,6 +271,7 @@ class _ScanUnpickler(pickle.Unpickler):
     def __init__(self, file: Any) -> None:
         super().__init__(file)
         self.storages: dict[str, _StorageRef] = {}
+        self.declared = 0
 
     def find_class(self, module: str, name: str) -> Any:
         if module == "torch._utils" and name in self._REBUILD:
@@ -265,8 +301,11 @@ class _ScanUnpickler(pickle.Unpickler):
         if numel * elsize > MAX_TENSOR_BYTES:
             raise UnsafeCheckpointError(f"the file declares a tensor of {numel * elsize:,} bytes, over the "
                                         f"{MAX_TENSOR_BYTES:,}-byte limit")
-        ref = self.storages.setdefault(key, _StorageRef(key, numel, elsize))
-        return ref
+        if key not in self.storages:
+            self.storages[key] = _StorageRef(key, numel, elsize)
+            self.declared += numel * elsize
+            check_total(self.declared, "the file")
+        return self.storages[key]
 
     @staticmethod
     def _rebuild_v2(storage: Any, offset: Any, size: Any, stride: Any, *rest: Any) -> Any:
@@ -296,6 +335,9 @@ def _check_zip(zf: zipfile.ZipFile, what: str, total_limit: int) -> str:
         total += info.file_size
         if info.file_size > MAX_TENSOR_BYTES or total > total_limit:
             raise UnsafeCheckpointError(f"{what}: zip entries unpack to more than the limit; refused")
+        if info.file_size > (1 << 20) and info.file_size > MAX_ZIP_RATIO * max(1, info.compress_size):
+            raise UnsafeCheckpointError(f"{what}: zip entry {name!r} unpacks {info.compress_size:,} bytes to "
+                                        f"{info.file_size:,} (a zip bomb); refused")
         if not name.startswith(".data/"):
             roots.add(parts[0])
     if len(roots) != 1:
@@ -310,7 +352,9 @@ def _scan_zip(data: bytes | Path, what: str) -> None:
     src = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         with zipfile.ZipFile(src) as zf:
-            root = _check_zip(zf, what, MAX_FILE_BYTES)
+            root = _check_zip(zf, what, memory_budget())
+            if zf.getinfo(f"{root}/data.pkl").file_size > MAX_PICKLE_BYTES:
+                raise UnsafeCheckpointError(f"{what}: its data.pkl is larger than any checkpoint's structure")
             scanner = _ScanUnpickler(io.BytesIO(zf.read(f"{root}/data.pkl")))
             scanner.load()
             for ref in scanner.storages.values():
@@ -327,9 +371,16 @@ def _scan_zip(data: bytes | Path, what: str) -> None:
         raise CheckpointError(f"{what}: the file is truncated or damaged ({type(exc).__name__}: {exc})") from exc
 
 
-def _scan_legacy(data: bytes, what: str) -> None:
+def _scan_legacy(data: bytes | Path, what: str) -> None:
     """Pre-1.6 torch.save stream: magic, protocol, sys info, the object, storage keys, raw storages."""
-    f = io.BytesIO(data)
+    if isinstance(data, bytes):
+        _scan_legacy_stream(io.BytesIO(data), len(data), what)
+        return
+    with open_regular(Path(data)) as fh:
+        _scan_legacy_stream(BoundedReader(fh), os.fstat(fh.fileno()).st_size, what)
+
+
+def _scan_legacy_stream(f: Any, length: int, what: str) -> None:
     try:
         for _ in range(3):
             _ScanUnpickler(f).load()
@@ -339,9 +390,9 @@ def _scan_legacy(data: bytes, what: str) -> None:
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise CheckpointError(f"{what}: the file is truncated or damaged ({type(exc).__name__}: {exc})") from exc
     declared = sum(r.numel * r.elsize for r in scanner.storages.values())
-    if declared > len(data) - f.tell():
+    if declared > length - f.tell():
         raise UnsafeCheckpointError(f"{what}: declares {declared:,} bytes of tensors but holds only "
-                                    f"{len(data) - f.tell():,}: truncated or forged")
+                                    f"{length - f.tell():,}: truncated or forged")
 
 
 def torch_load_checked(data: bytes | Path, what: str) -> Any:
@@ -351,22 +402,93 @@ def torch_load_checked(data: bytes | Path, what: str) -> Any:
     if isinstance(data, bytes):
         head = data[:4]
     else:
-        with Path(data).open("rb") as fh:
+        with open_regular(Path(data)) as fh:
             head = fh.read(4)
     if head == _ZIP_MAGIC:
         _scan_zip(data, what)
     else:
-        raw = data if isinstance(data, bytes) else Path(data).read_bytes()
-        _scan_legacy(raw, what)
-        data = raw
+        _scan_legacy(data, what)
     src = io.BytesIO(data) if isinstance(data, bytes) else str(data)
     try:
         with torch.serialization.safe_globals([argparse.Namespace]):
             return torch.load(src, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
         raise UnsafeCheckpointError(f"{what}: refused by the weights-only loader ({exc})") from exc
+    except MemoryError as exc:
+        raise CheckpointError(f"{what}: not enough memory to read the file") from exc
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile) as exc:
         raise CheckpointError(f"{what}: cannot read the file ({type(exc).__name__}: {exc})") from exc
+
+
+# -- bounds ---------------------------------------------------------------------------------------------
+def available_ram() -> int | None:
+    """Bytes the system can still give without swapping (Linux ``MemAvailable``; None where unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def memory_budget() -> int:
+    """What one file's tensors may take: the fixed limit, or half the available RAM if that is less (the
+    tensors are copied once more when they are converted)."""
+    ram = available_ram()
+    return min(MAX_TOTAL_BYTES, ram // 2) if ram else MAX_TOTAL_BYTES
+
+
+def check_total(declared: int, what: str) -> None:
+    budget = memory_budget()
+    if declared > budget:
+        raise UnsafeCheckpointError(f"{what} declares {declared:,} bytes of tensors, more than the "
+                                    f"{budget:,} bytes this computer can spare (or any GAN needs); refused")
+
+
+def open_regular(path: Path) -> Any:
+    """Open for reading only a regular file: a FIFO, device or socket named ``.pkl`` would block or never end.
+    The check is on the opened descriptor too, so a swap between stat and open cannot slip past."""
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise CheckpointError(f"{path.name}: not a regular file (a pipe, device or folder); nothing was read")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CheckpointError(f"{path.name}: not a regular file (a pipe, device or folder); nothing was read")
+    return os.fdopen(fd, "rb")
+
+
+class BoundedReader:
+    """A file wrapper for the unpickler: no single read may ask for more than a tensor can be, so a forged
+    length field cannot make the reader allocate gigabytes (the file is streamed, never read whole)."""
+
+    def __init__(self, fh: Any, limit: int = MAX_TENSOR_BYTES + (1 << 20)) -> None:
+        self._fh, self._limit = fh, limit
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0 or n > self._limit:
+            raise UnsafeCheckpointError(f"a record of {n:,} bytes, larger than any tensor; refused")
+        return self._fh.read(n)
+
+    def readline(self, n: int = -1) -> bytes:
+        return self._fh.readline(self._limit if n is None or n < 0 else min(n, self._limit))
+
+    def tell(self) -> int:
+        return self._fh.tell()
+
+    def seek(self, pos: int, whence: int = 0) -> int:
+        return self._fh.seek(pos, whence)
 
 
 # -- entry point ---------------------------------------------------------------------------------------
@@ -380,27 +502,26 @@ def read_checkpoint(path: Path) -> RawCheckpoint:
     """Recognise the container from its first bytes and read it safely."""
     path = Path(path)
     what = path.name
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as fh:
-            head = fh.read(64)
-    except OSError as exc:
-        raise CheckpointError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    with open_regular(path) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        head = fh.read(64)
     if size > MAX_FILE_BYTES:
         raise CheckpointError(f"{what}: {size:,} bytes is larger than any GAN checkpoint we read")
     if head.startswith(_ZIP_MAGIC):
         return RawCheckpoint("torch-zip", torch_load_checked(path, what))
     if not head[:1] == b"\x80":
         raise CheckpointError(f"{what}: not a checkpoint (neither a PyTorch zip nor a pickle)")
-    data = path.read_bytes()
-    if _is_legacy_torch(data):
-        return RawCheckpoint("torch-legacy", torch_load_checked(data, what))
+    if _is_legacy_torch(head):
+        return RawCheckpoint("torch-legacy", torch_load_checked(path, what))
     try:
-        obj = NvidiaUnpickler(io.BytesIO(data)).load()
+        with open_regular(path) as fh:
+            obj = NvidiaUnpickler(BoundedReader(fh)).load()
     except CheckpointError as exc:
         raise type(exc)(f"{what}: {exc}") from exc
+    except MemoryError as exc:
+        raise CheckpointError(f"{what}: not enough memory to read the file") from exc
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError,
-            RuntimeError, MemoryError) as exc:
+            RuntimeError, RecursionError) as exc:
         raise CheckpointError(f"{what}: the file is truncated or damaged ({type(exc).__name__}: {exc})") from exc
     return RawCheckpoint("nvidia-pickle", obj)
 

@@ -13,7 +13,22 @@ from typing import Any
 
 import torch
 
-from .safeload import CheckpointError, PersistentStub
+from .safeload import CheckpointError, PersistentStub, check_total
+
+# What a StyleGAN2 can be: the largest published ones are 1024 px, 512-d latents, 8 mapping layers.
+MAX_RESOLUTION = 4096
+MAX_LATENT = 4096
+MAX_MAPPING_LAYERS = 32
+MAX_CHANNELS = 4096
+
+
+def _shape(sd: dict[str, torch.Tensor], key: str, ndim: int) -> tuple[int, ...]:
+    """The shape of ``sd[key]``, which must be a tensor of ``ndim`` dimensions, each at least 1."""
+    t = sd.get(key)
+    if not isinstance(t, torch.Tensor) or t.ndim != ndim or any(s < 1 for s in t.shape):
+        got = f"{t.ndim}-D {tuple(t.shape)}" if isinstance(t, torch.Tensor) else type(t).__name__
+        raise CheckpointError(f"{key} should be a {ndim}-D tensor, the file has {got}: not a StyleGAN2 generator")
+    return tuple(int(s) for s in t.shape)
 
 
 def _config_from_keys(sd: dict[str, torch.Tensor], conv_clamp: float | None, lr_mul: float) -> Any:
@@ -25,23 +40,32 @@ def _config_from_keys(sd: dict[str, torch.Tensor], conv_clamp: float | None, lr_
     if any(k.endswith(".skip.weight") for k in sd if k.startswith("synthesis.")):
         raise CheckpointError("this StyleGAN2 uses the 'resnet' generator architecture; only the default "
                               "'skip' architecture is supported")
-    res = sorted(int(m.group(1)) for k in sd if (m := re.fullmatch(r"synthesis\.b(\d+)\.conv1\.weight", k)))
+    res = sorted(int(m.group(1)) for k in sd
+                 if isinstance(k, str) and (m := re.fullmatch(r"synthesis\.b(\d{1,5})\.conv1\.weight", k)))
     if not res or res[0] != 4 or any(b != 2 * a for a, b in zip(res, res[1:], strict=False)):
         raise CheckpointError("no StyleGAN2 synthesis blocks b4, b8, … found in the weights")
+    if res[-1] > MAX_RESOLUTION:
+        raise CheckpointError(f"a {res[-1]}-px StyleGAN2 is beyond any size GAN Studio reads ({MAX_RESOLUTION})")
     if any(f"synthesis.b{r}.torgb.weight" not in sd for r in res):
         raise CheckpointError("this StyleGAN2 has ToRGB only in its last block ('orig' architecture); "
                               "only the default 'skip' architecture is supported")
     layers = 0
-    while f"mapping.fc{layers}.weight" in sd:
+    while f"mapping.fc{layers}.weight" in sd and layers <= MAX_MAPPING_LAYERS:
         layers += 1
     if layers == 0:
         raise CheckpointError("no mapping network (mapping.fc0) found in the weights")
-    ch = {r: int(sd[f"synthesis.b{r}.conv1.weight"].shape[0]) for r in res}
+    if layers > MAX_MAPPING_LAYERS:
+        raise CheckpointError(f"more than {MAX_MAPPING_LAYERS} mapping layers: not a StyleGAN2 GAN Studio reads")
+    ch = {r: _shape(sd, f"synthesis.b{r}.conv1.weight", 4)[0] for r in res}
     channel_max = max(ch.values())
     channel_base = max(c * r for r, c in ch.items())
-    fc0 = sd["mapping.fc0.weight"]
-    cfg = StyleGenConfig(resolution=res[-1], img_channels=int(sd[f"synthesis.b{res[-1]}.torgb.weight"].shape[0]),
-                         z_dim=int(fc0.shape[1]), w_dim=int(fc0.shape[0]), mapping_layers=layers,
+    w_dim, z_dim = _shape(sd, "mapping.fc0.weight", 2)
+    img_channels = _shape(sd, f"synthesis.b{res[-1]}.torgb.weight", 4)[0]
+    if max(w_dim, z_dim) > MAX_LATENT or channel_max > MAX_CHANNELS or img_channels > 4:
+        raise CheckpointError(f"latent sizes {z_dim}/{w_dim}, {channel_max} channels, {img_channels} image "
+                              "channels: beyond any StyleGAN2 GAN Studio reads")
+    cfg = StyleGenConfig(resolution=res[-1], img_channels=img_channels,
+                         z_dim=z_dim, w_dim=w_dim, mapping_layers=layers,
                          channel_base=channel_base, channel_max=channel_max, mapping_lr_mul=lr_mul,
                          conv_clamp=conv_clamp)
     if any(cfg.channels(r) != c for r, c in ch.items()):
@@ -66,6 +90,8 @@ def build_generator(sd: dict[str, torch.Tensor], conv_clamp: float | None = None
     if missing or unexpected or wrong:
         raise CheckpointError(f"the weights do not form a StyleGAN2 generator (missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]}, wrong shapes {wrong[:3]})")
+    # Built for real only once its size is known to be what the weights themselves hold (bounded by the file).
+    check_total(sum(t.numel() * 4 for t in ref.values()), "the generator")
     G = Generator(cfg)
     G.load_state_dict({k: v.float() for k, v in sd.items()}, strict=False)
     if "mapping.w_avg" not in sd:
@@ -92,20 +118,38 @@ def nvidia_generator(obj: Any) -> tuple[Any, dict[str, Any]]:
     kwargs = state.get("_init_kwargs") or {}
     kwargs = kwargs if isinstance(kwargs, dict) else {}
     synth_kwargs = kwargs.get("synthesis_kwargs") or {}
+    synth_kwargs = synth_kwargs if isinstance(synth_kwargs, dict) else {}
     map_kwargs = kwargs.get("mapping_kwargs") or {}
-    clamp = synth_kwargs.get("conv_clamp") if isinstance(synth_kwargs, dict) else None
-    lr_mul = map_kwargs.get("lr_multiplier", 0.01) if isinstance(map_kwargs, dict) else 0.01
-    if int(state.get("c_dim", 0) or 0) > 0:
+    map_kwargs = map_kwargs if isinstance(map_kwargs, dict) else {}
+    clamp = _number(synth_kwargs.get("conv_clamp"), "conv_clamp", allow_none=True)
+    lr_mul = _number(map_kwargs.get("lr_multiplier", 0.01), "lr_multiplier")
+    if clamp is not None and not clamp > 0:
+        raise CheckpointError(f"conv_clamp {clamp} would clamp every activation to nothing (it must be positive "
+                              "or absent); the generator would draw only black")
+    if not 0 < lr_mul <= 100:
+        raise CheckpointError(f"mapping lr_multiplier {lr_mul} is not a usable learning-rate multiplier")
+    if _number(state.get("c_dim", 0) or 0, "c_dim") > 0:
         raise CheckpointError("this is a conditional (class-label) StyleGAN2; GAN Studio imports only "
                               "unconditional generators so far")
-    if isinstance(synth_kwargs, dict) and synth_kwargs.get("architecture", "skip") != "skip":
-        raise CheckpointError(f"this StyleGAN2 uses the {synth_kwargs['architecture']!r} generator "
+    if synth_kwargs.get("architecture", "skip") != "skip":
+        raise CheckpointError(f"this StyleGAN2 uses the {str(synth_kwargs['architecture'])[:40]!r} generator "
                               "architecture; only the default 'skip' architecture is supported")
     sd = node.state_dict()
-    G = build_generator(sd, conv_clamp=float(clamp) if clamp is not None else None, lr_mul=float(lr_mul))
+    G = build_generator(sd, conv_clamp=clamp, lr_mul=lr_mul)
     facts = {"class_name": node.class_name,
              "init_kwargs": {k: v for k, v in kwargs.items() if isinstance(v, int | float | str | bool)}}
     return G, facts
+
+
+def _number(value: Any, field: str, allow_none: bool = False) -> Any:
+    """A numeric field of a snapshot's metadata, as a finite float (None only where allowed)."""
+    import math
+
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CheckpointError(f"malformed network snapshot: {field} is {str(value)[:40]!r}, not a number")
+    return float(value)
 
 
 def nvidia_state_dict_generator(sd: dict[str, torch.Tensor]) -> Any:

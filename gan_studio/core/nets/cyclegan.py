@@ -18,6 +18,11 @@ class ResnetConfig:
     n_blocks: int = 9
     norm: str = "instance"
     dropout: bool = False
+    conv_bias: bool | None = None  # None: the reference rule, a bias unless the norm is batch norm
+
+    @property
+    def bias(self) -> bool:
+        return self.norm != "batch" if self.conv_bias is None else self.conv_bias
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -45,7 +50,7 @@ class ResnetGenerator(nn.Module):
     def __init__(self, cfg: ResnetConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        g, bias = cfg.ngf, cfg.norm != "batch"
+        g, bias = cfg.ngf, cfg.bias
         layers: list[nn.Module] = [nn.ReflectionPad2d(3), nn.Conv2d(cfg.in_channels, g, 7, bias=bias),
                                    make_norm(cfg.norm, g), nn.ReLU(True)]
         for i in range(2):

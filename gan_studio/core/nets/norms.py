@@ -15,8 +15,8 @@ from torch import nn
 
 
 class TileInstanceNorm(nn.InstanceNorm2d):
-    def __init__(self, num_features: int) -> None:
-        super().__init__(num_features, affine=False, track_running_stats=False)
+    def __init__(self, num_features: int, affine: bool = False) -> None:
+        super().__init__(num_features, affine=affine, track_running_stats=False)
         self.mode = "normal"  # normal | record | replay
         self.stats: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -28,7 +28,8 @@ class TileInstanceNorm(nn.InstanceNorm2d):
             self.stats = (mean, var)
         assert self.stats is not None, "replay needs statistics recorded on the whole image first"
         mean, var = self.stats
-        return (x - mean) * torch.rsqrt(var + self.eps)
+        y = (x - mean) * torch.rsqrt(var + self.eps)
+        return y * self.weight.view(1, -1, 1, 1) + self.bias.view(1, -1, 1, 1) if self.affine else y
 
 
 def tile_norms(net: nn.Module) -> list[TileInstanceNorm]:
@@ -57,6 +58,8 @@ def make_norm(kind: str, channels: int) -> nn.Module:
         return nn.BatchNorm2d(channels)
     if kind == "instance":
         return TileInstanceNorm(channels)
+    if kind == "instance-affine":  # re-implementations that learn a scale and shift per channel
+        return TileInstanceNorm(channels, affine=True)
     if kind == "none":
         return nn.Identity()
-    raise ValueError(f"unknown norm {kind!r}: batch, instance or none")
+    raise ValueError(f"unknown norm {kind!r}: batch, instance, instance-affine or none")

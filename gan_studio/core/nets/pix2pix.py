@@ -24,6 +24,11 @@ class UnetConfig:
     max_mult: int = 8
     norm: str = "batch"
     dropout: bool = True
+    conv_bias: bool | None = None  # None: the reference rule, a bias unless the norm is batch norm
+
+    @property
+    def bias(self) -> bool:
+        return self.norm != "batch" if self.conv_bias is None else self.conv_bias
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -38,10 +43,10 @@ class UnetBlock(nn.Module):
 
     def __init__(self, outer: int, inner: int, in_ch: int | None = None, sub: nn.Module | None = None,
                  outermost: bool = False, innermost: bool = False, norm: str = "batch",
-                 dropout: bool = False) -> None:
+                 dropout: bool = False, bias: bool | None = None) -> None:
         super().__init__()
         self.outermost = outermost
-        bias = norm != "batch"
+        bias = norm != "batch" if bias is None else bias
         in_ch = outer if in_ch is None else in_ch
         down = nn.Conv2d(in_ch, inner, 4, 2, 1, bias=bias)
         if outermost:
@@ -69,13 +74,14 @@ class UnetGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         g, m = cfg.ngf, cfg.max_mult
-        block = UnetBlock(g * m, g * m, innermost=True, norm=cfg.norm)
+        bias = cfg.bias
+        block = UnetBlock(g * m, g * m, innermost=True, norm=cfg.norm, bias=bias)
         for _ in range(cfg.num_downs - 5):
-            block = UnetBlock(g * m, g * m, sub=block, norm=cfg.norm, dropout=cfg.dropout)
+            block = UnetBlock(g * m, g * m, sub=block, norm=cfg.norm, dropout=cfg.dropout, bias=bias)
         for a, b in ((4, 8), (2, 4), (1, 2)):
-            block = UnetBlock(g * min(a, m), g * min(b, m), sub=block, norm=cfg.norm)
+            block = UnetBlock(g * min(a, m), g * min(b, m), sub=block, norm=cfg.norm, bias=bias)
         self.model = UnetBlock(cfg.out_channels, g, in_ch=cfg.in_channels, sub=block, outermost=True,
-                               norm=cfg.norm)
+                               norm=cfg.norm, bias=bias)
 
     @property
     def multiple(self) -> int:

@@ -226,10 +226,27 @@ def _resize_to(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def read_image(path: Path) -> np.ndarray:
-    """Any image file → HWC uint8 RGBA (EXIF-rotated); errors are OSError/ValueError with a reason."""
+    """Any image file → HWC uint8 RGBA (EXIF-rotated); errors are OSError/ValueError with a reason.
+
+    A decompression bomb (or anything over the app's pixel limit) is a ValueError saying so, before decoding."""
+    import warnings
+
     from PIL import Image, ImageOps
 
-    with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
-        im.load()
-        return np.asarray(im.convert("RGBA"))
+    from ..data.check import MAX_PIXELS
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                w, h = im.size
+                if w * h > MAX_PIXELS:
+                    raise ValueError(f"{Path(path).name}: {w}×{h} pixels is over the {MAX_PIXELS // 10**6} M-pixel "
+                                     "limit (a decompression bomb, or simply too large); nothing was decoded")
+                im = ImageOps.exif_transpose(im)
+                im.load()
+                return np.asarray(im.convert("RGBA"))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(f"{Path(path).name}: a decompression bomb ({exc}); nothing was decoded") from exc
+    except MemoryError as exc:
+        raise ValueError(f"{Path(path).name}: too large to decode in memory") from exc
