@@ -8,6 +8,7 @@ from .registry import (
     UnknownFamilyError,
     dialog_families,
     families,
+    family_options,
     for_format,
     get,
     load_model,
@@ -19,5 +20,5 @@ from .registry import (
 
 set_model_loader(load_model)
 
-__all__ = ["FamilySpec", "Option", "TrainerSpec", "UnknownFamilyError", "dialog_families", "families", "for_format",
-           "get", "load_model", "open_session", "resolve", "trainable", "trainer"]
+__all__ = ["FamilySpec", "Option", "TrainerSpec", "UnknownFamilyError", "dialog_families", "families", "family_options",
+           "for_format", "get", "load_model", "open_session", "resolve", "trainable", "trainer"]

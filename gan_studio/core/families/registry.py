@@ -131,6 +131,17 @@ def dialog_families() -> list[FamilySpec]:
     return [f for f in trainable() if f.trainer is not None and f.trainer.in_dialog]
 
 
+def family_options() -> list[tuple[Option, tuple[str, ...]]]:
+    """Every family's own training option once, with the families that read it (the CLI's train flags)."""
+    seen: dict[str, tuple[Option, list[str]]] = {}
+    for spec in trainable():
+        for opt in spec.trainer.options if spec.trainer else ():
+            if opt.flag in seen and seen[opt.flag][0] != opt:
+                raise ValueError(f"{opt.flag} is declared differently by {seen[opt.flag][1][0]} and {spec.name}")
+            seen.setdefault(opt.flag, (opt, []))[1].append(spec.name)
+    return [(opt, tuple(names)) for opt, names in seen.values()]
+
+
 def trainer(name: str) -> TrainerSpec:
     spec = get(name)
     if spec.trainer is None:
