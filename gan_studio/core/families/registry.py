@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-FAMILY_MODULES = ("stylegen", "lucidrains", "pix2pix", "cyclegan", "sr", "age", "text", "featurenet")
-
 
 class UnknownFamilyError(KeyError):
     """A card or a command names a family this version does not have."""
@@ -92,6 +90,8 @@ class FamilySpec:
 
 
 _FAMILIES: dict[str, FamilySpec] = {}
+_scanned = False
+_ORDER = {"stylegen": 0, "lucidrains": 1}  # listing order of the built-in families; the rest alphabetical
 
 
 def register(spec: FamilySpec) -> FamilySpec:
@@ -102,8 +102,17 @@ def register(spec: FamilySpec) -> FamilySpec:
 
 
 def _ensure_builtin() -> None:
-    for name in FAMILY_MODULES:
-        importlib.import_module(f"{__package__}.{name}")
+    """Every module of this package but the registry is a family: adding a family is adding a module."""
+    global _scanned
+    if _scanned:
+        return
+    import pkgutil
+    from pathlib import Path
+
+    for info in sorted(pkgutil.iter_modules([str(Path(__file__).parent)]), key=lambda m: _ORDER.get(m.name, 99)):
+        if not info.name.startswith("_") and info.name != "registry":
+            importlib.import_module(f"{__package__}.{info.name}")
+    _scanned = True
 
 
 def families() -> list[FamilySpec]:
