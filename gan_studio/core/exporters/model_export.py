@@ -83,18 +83,26 @@ def export_model(model_id: str, fmt: str, out: Path, direction: str | None = Non
     out.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad():
         if fmt == "torchscript":
+            import io
             import warnings
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", torch.jit.TracerWarning)  # shape checks traced as constants
                 traced = torch.jit.trace(module, example, check_trace=False)
-            traced.save(str(out))
+            # Serialised in memory, then written by Python: torch's C++ writer aborts the process on a full
+            # disk, Python's write raises ENOSPC, which the atomic helper reports with the old file intact.
+            buf = io.BytesIO()
+            torch.jit.save(traced, buf)
+            data = buf.getvalue()
         else:
-            _export_onnx(module, example, names, out)
+            data = _export_onnx(module, example, names)
+    from .atomic import atomic_write_bytes
+
+    atomic_write_bytes(out, data)
     return out
 
 
-def _export_onnx(module: nn.Module, example: tuple, names: dict, out: Path) -> None:
+def _export_onnx(module: nn.Module, example: tuple, names: dict) -> bytes:
     try:
         import onnx  # noqa: F401  (the exporter needs it; say so clearly when it is missing)
     except ImportError as exc:
@@ -104,5 +112,6 @@ def _export_onnx(module: nn.Module, example: tuple, names: dict, out: Path) -> N
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's deprecation notes are not the user's concern
         # The dynamo exporter (needs onnxscript): the legacy one cannot size the FIR blur's depthwise kernels.
-        torch.onnx.export(module, example, str(out), opset_version=18, dynamo=True, external_data=False,
-                          verbose=False, **names)
+        program = torch.onnx.export(module, example, None, opset_version=18, dynamo=True, external_data=False,
+                                    verbose=False, **names)
+    return program.model_proto.SerializeToString()

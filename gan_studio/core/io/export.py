@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .atomic import atomic_save
+from .atomic import DiskFullError, atomic_save, low_on_space
 from .images import resize, to_pil
 from .recipe import png_info
 
@@ -42,9 +42,11 @@ def write_video(frames: list[np.ndarray], path: Path, fps: int = 24, size: int |
     if suffix == ".gif":
         pils = [Image.fromarray(f) for f in frames]
         atomic_save(path, lambda tmp: pils[0].save(tmp, format="GIF", save_all=True, append_images=pils[1:],
-                                                   duration=round(1000 / fps), loop=0))
+                                                   duration=round(1000 / fps), loop=0),
+                    verify=lambda tmp: _check_gif(tmp, path))
     elif suffix == ".mp4":
-        atomic_save(path, lambda tmp: _write_mp4(frames, tmp, fps))
+        atomic_save(path, lambda tmp: _write_mp4(frames, tmp, fps), verify=lambda tmp: _check_mp4(tmp, path,
+                                                                                                  len(frames)))
     else:
         raise ValueError(f"unsupported video format {suffix!r}: use .gif or .mp4")
     return path
@@ -64,3 +66,42 @@ def _write_mp4(frames: list[np.ndarray], tmp: Path, fps: int) -> None:
     finally:
         writer.release()
     real.replace(tmp)
+
+
+def _undecodable(path: Path, tmp: Path, what: str) -> OSError:
+    """The written video is not what was meant: most often a full disk (the encoders do not report it)."""
+    old = "the old file is unchanged" if path.exists() else "nothing was written"
+    if low_on_space(tmp.parent):
+        import errno
+
+        return DiskFullError(errno.ENOSPC, f"disk full: {path.name} was not written completely ({what}); {old}. "
+                                           "Free some space and try again")
+    return OSError(f"{path.name}: the written file does not decode ({what}); {old}")
+
+
+def _check_mp4(tmp: Path, path: Path, frames: int) -> None:
+    """Decode the new MP4 before it replaces anything: every frame must come back."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(tmp))
+    try:
+        n = 0
+        while cap.isOpened() and n <= frames:
+            ok, _ = cap.read()
+            if not ok:
+                break
+            n += 1
+    finally:
+        cap.release()
+    if n != frames:
+        raise _undecodable(path, tmp, f"{n} of {frames} frames decode")
+
+
+def _check_gif(tmp: Path, path: Path) -> None:
+    try:
+        with Image.open(tmp) as im:
+            for i in range(getattr(im, "n_frames", 1)):
+                im.seek(i)
+                im.load()
+    except (OSError, ValueError, EOFError, SyntaxError) as exc:
+        raise _undecodable(path, tmp, str(exc)) from exc

@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from ..io.atomic import atomic_save
+from ..io.atomic import atomic_save, low_on_space
 
 PREFIX = "ckpt-"
 
@@ -17,7 +17,7 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], keep: int =
     folder = Path(run_dir) / "checkpoints"
     path = folder / f"{PREFIX}{step:08d}.pt"
     try:
-        atomic_save(path, lambda tmp: torch.save(state, tmp))
+        atomic_save(path, lambda tmp: _save(state, tmp))
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             raise
@@ -28,6 +28,18 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], keep: int =
     for old in sorted(folder.glob(f"{PREFIX}*.pt"))[:-keep]:
         old.unlink(missing_ok=True)
     return path
+
+
+def _save(state: dict[str, Any], tmp: Path) -> None:
+    """``torch.save``, whose C++ writer reports a full disk as "enforce fail … file write failed": that becomes
+    the ENOSPC ``OSError`` it is, so the caller can say "disk full" plainly."""
+    try:
+        torch.save(state, tmp)
+    except RuntimeError as exc:
+        text = str(exc)
+        if ("write" in text or "enforce fail" in text) and low_on_space(tmp.parent):
+            raise OSError(errno.ENOSPC, "No space left on device") from exc
+        raise
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:
@@ -73,5 +85,5 @@ def graft_checkpoint(run_dir: Path, source: Path, keys: tuple[str, ...]) -> Path
             if set(a) != set(b) or any(getattr(a[k], "shape", None) != getattr(b[k], "shape", None) for k in a):
                 raise ValueError(f"{source}: {key!r} does not match this run's architecture")
         st[key] = src[key]
-    atomic_save(target, lambda tmp: torch.save(st, tmp))
+    atomic_save(target, lambda tmp: _save(st, tmp))
     return target
