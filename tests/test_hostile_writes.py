@@ -74,7 +74,7 @@ def _translator_library():
 
 
 def test_torchscript_export_on_a_full_disk(tmp_path, monkeypatch):
-    from gan_studio.core.io.model_export import export_model
+    from gan_studio.core.exporters.model_export import export_model
 
     lib, net = _translator_library()
     out = tmp_path / "tiny.pt"
@@ -94,7 +94,7 @@ def test_torchscript_export_on_a_full_disk(tmp_path, monkeypatch):
 def test_onnx_export_on_a_full_disk(tmp_path, monkeypatch):
     onnx = pytest.importorskip("onnx")
     pytest.importorskip("onnxscript")
-    from gan_studio.core.io.model_export import export_model
+    from gan_studio.core.exporters.model_export import export_model
 
     lib, _ = _translator_library()
     out = tmp_path / "tiny.onnx"

@@ -1,0 +1,120 @@
+"""generate, mix and video: the explorer's and mixer's renders."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import CliError, command, emit, parse_seeds
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    g = sub.add_parser("generate", help="render seeds to PNGs (with recipes)")
+    g.add_argument("--model", required=True)
+    g.add_argument("--seeds", default="0-7")
+    g.add_argument("--psi", type=float, default=1.0)
+    g.add_argument("--noise", choices=["const", "random", "none"], default="const")
+    g.add_argument("--noise-strength", type=float, default=1.0)
+    g.add_argument("--size", type=int, default=None, help="export size in pixels (upscaled)")
+    g.add_argument("-o", "--out", required=True, help="output folder")
+    g.add_argument("--grid", help="also write all seeds as one grid PNG")
+    g.add_argument("--json", action="store_true")
+
+    m = sub.add_parser("mix", help="style-mixing grid: rows × cols with layers from the column source")
+    m.add_argument("--model", required=True)
+    m.add_argument("--rows", required=True)
+    m.add_argument("--cols", required=True)
+    m.add_argument("--layers", default="coarse", help="coarse | middle | fine | 0-3,6")
+    m.add_argument("--psi", type=float, default=1.0)
+    m.add_argument("--noise", choices=["const", "random", "none"], default="const")
+    m.add_argument("-o", "--out", required=True, help="output PNG")
+    m.add_argument("--json", action="store_true")
+
+    v = sub.add_parser("video", help="GIF or MP4 of a walk through seeds")
+    v.add_argument("--model", required=True)
+    v.add_argument("--seeds", required=True, help="keyframe seeds, e.g. 1,5,9")
+    v.add_argument("--frames", type=int, default=24, help="frames between keyframes")
+    v.add_argument("--fps", type=int, default=24)
+    v.add_argument("--psi", type=float, default=1.0)
+    v.add_argument("--size", type=int, default=None)
+    v.add_argument("--loop", action="store_true", help="return to the first keyframe")
+    v.add_argument("-o", "--out", required=True, help=".gif or .mp4")
+
+
+def _session(args: argparse.Namespace):
+    from ..core.sessions.generator import GeneratorSession
+
+    return GeneratorSession.open(args.model, device=args.device)
+
+
+@command("generate")
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ..core.io.export import export_png
+    from ..core.io.images import grid, save_png
+    from ..core.sessions.generator import RenderRequest
+
+    seeds = parse_seeds(args.seeds)
+    sess = _session(args)
+    out = Path(args.out)
+    written, tiles = [], []
+    for seed in seeds:
+        req = RenderRequest(model_id=sess.model_id, seed=seed, psi=args.psi, noise_mode=args.noise,
+                            noise_strength=args.noise_strength)
+        img = sess.render(req)
+        path = out / f"seed{seed:06d}.png"
+        export_png(img, path, sess.recipe(req), size=args.size)
+        written.append(str(path))
+        tiles.append(img)
+    if args.grid:
+        save_png(grid(tiles, cols=min(8, len(tiles))), Path(args.grid))
+    emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")
+    return 0
+
+
+def _layers(text: str, num_ws: int) -> tuple[int, ...]:
+    from ..core.sessions.generator import layer_preset
+
+    try:
+        return layer_preset(text, num_ws)
+    except KeyError:
+        pass
+    try:
+        layers = tuple(sorted(set(parse_seeds(text))))
+    except CliError as exc:
+        raise CliError(f"bad layer range {text!r}: use coarse, middle, fine or e.g. 0-3") from exc
+    if layers[-1] >= num_ws:
+        raise CliError(f"layer {layers[-1]} out of range: this model has layers 0-{num_ws - 1}")
+    return layers
+
+
+@command("mix")
+def cmd_mix(args: argparse.Namespace) -> int:
+    from ..core.io.export import export_png
+    from ..core.sessions.generator import MixRequest, Source
+
+    sess = _session(args)
+    rows = tuple(Source.from_seed(s) for s in parse_seeds(args.rows))
+    cols = tuple(Source.from_seed(s) for s in parse_seeds(args.cols))
+    req = MixRequest(model_id=sess.model_id, rows=rows, cols=cols,
+                     layers=_layers(args.layers, sess.num_ws), psi=args.psi, noise_mode=args.noise)
+    img = sess.mix_grid(req)
+    export_png(img, Path(args.out), sess.recipe(req))
+    emit(args, {"file": args.out, "layers": list(req.layers)}, f"wrote {args.out}")
+    return 0
+
+
+@command("video")
+def cmd_video(args: argparse.Namespace) -> int:
+    from ..core.io.export import write_video
+    from ..core.sessions.generator import Source, WalkRequest
+
+    sess = _session(args)
+    keys = tuple(Source.from_seed(s) for s in parse_seeds(args.seeds))
+    if len(keys) < 2:
+        raise CliError("a walk needs at least two keyframe seeds")
+    req = WalkRequest(model_id=sess.model_id, keys=keys, frames_per_key=args.frames, psi=args.psi,
+                      loop=args.loop)
+    frames = sess.walk_frames(req)
+    write_video(frames, Path(args.out), fps=args.fps, size=args.size)
+    print(f"wrote {len(frames)} frames to {args.out}")
+    return 0

@@ -1,0 +1,89 @@
+"""text and matcher: text-to-image renders and the prompt matcher that ranks them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .common import CliError, command, emit, parse_seeds
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    tx = sub.add_parser("text", help="images from a text prompt (StackGAN-style)")
+    tx.add_argument("--model", required=True)
+    tx.add_argument("--prompt", required=True)
+    tx.add_argument("--seeds", default="0-7")
+    tx.add_argument("--variation", type=float, default=0.0, help="conditioning noise 0…1")
+    tx.add_argument("--psi", type=float, default=1.0)
+    tx.add_argument("-o", "--out", required=True, help="output folder")
+    tx.add_argument("--grid", help="also write all seeds as one grid PNG")
+    tx.add_argument("--rank", type=int, default=1, metavar="K",
+                    help="draw K× as many seeds (counting up from the first) and keep the ones the model's "
+                         "prompt matcher scores best, best first")
+    tx.add_argument("--json", action="store_true")
+
+    mt = sub.add_parser("matcher", help="train a text model's prompt matcher (ranks seeds) and add it to the model")
+    mt.add_argument("--model", required=True)
+    mt.add_argument("--data", required=True, help="the captioned folder the model was trained on")
+    mt.add_argument("--epochs", type=int, default=6)
+    mt.add_argument("--seed", type=int, default=1)
+    mt.add_argument("--steps", type=int, help="contrastive steps (default: --epochs passes, at least 150)")
+    mt.add_argument("--threads", type=int)
+    mt.add_argument("--cache", help="caption-embedding cache to reuse (a training run's text-embeddings.safetensors)")
+    mt.add_argument("--json", action="store_true")
+
+
+def _seed_list(seeds: tuple[int, ...]) -> str:
+    return ",".join(str(s) for s in seeds)
+
+
+@command("matcher")
+def cmd_matcher(args: argparse.Namespace) -> int:
+    from ..core.library.registry import Library
+    from ..core.text.encoder import EncoderUnavailable
+    from ..core.training.matcher_trainer import fit_matcher
+
+    card = Library().card(args.model)
+    try:
+        result = fit_matcher(card, Path(args.data), epochs=args.epochs, seed=args.seed, threads=args.threads,
+                             cache=Path(args.cache) if args.cache else None, steps=args.steps,
+                             progress=lambda s, n, loss: print(f"step {s}/{n} loss {loss:.3f}", file=sys.stderr))
+    except EncoderUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    emit(args, result, "\n".join(f"{k}: {v}" for k, v in result.items()) + f"\nadded to {card.folder}")
+    return 0
+
+
+@command("text")
+def cmd_text(args: argparse.Namespace) -> int:
+    from ..core.io.export import export_png
+    from ..core.io.images import grid, save_png
+    from ..core.sessions.cond_requests import TextRequest
+    from ..core.sessions.text import TextSession
+    from ..core.text.encoder import EncoderUnavailable
+
+    sess = TextSession.open(args.model, device=args.device)
+    req = TextRequest(args.model, args.prompt, seeds=tuple(parse_seeds(args.seeds)), variation=args.variation,
+                      psi=args.psi)
+    try:
+        req, images = sess.render_ranked(req, args.rank) if args.rank > 1 else (req, sess.render(req))
+    except EncoderUnavailable as exc:
+        raise CliError(str(exc)) from exc
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    out = Path(args.out)
+    written = []
+    for seed, img in zip(req.seeds, images, strict=True):
+        one = TextRequest(args.model, args.prompt, seeds=(seed,), variation=args.variation, psi=args.psi)
+        path = out / f"seed{seed:06d}.png"
+        export_png(img, path, sess.recipe(one))
+        written.append(str(path))
+    if args.grid:
+        save_png(grid(images, cols=min(8, len(images))), Path(args.grid))
+    emit(args, {"files": written, "grid": args.grid, "seeds": list(req.seeds)},
+         f"wrote {len(written)} images to {out}" + (f" (best first: seeds {_seed_list(req.seeds)})"
+                                                    if args.rank > 1 else ""))
+    return 0

@@ -1,0 +1,183 @@
+"""train: every family's trainer behind one lookup, run by core.training.runner."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .common import CliError, command
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    t = sub.add_parser("train", help="train or fine-tune a model (runs until the budget or SIGTERM)")
+    from ..core import families
+
+    t.add_argument("--family", default="stylegen", choices=[f.name for f in families.trainable()])
+    t.add_argument("--data", help="image folder")
+    t.add_argument("--out", required=True, help="run folder")
+    t.add_argument("--base", help="library model to fine-tune from")
+    t.add_argument("--resolution", type=int, default=64)
+    t.add_argument("--channels", type=int, choices=[3, 4], default=4, help="4 keeps alpha")
+    t.add_argument("--batch", type=int, default=32)
+    t.add_argument("--minutes", type=float)
+    t.add_argument("--kimg", type=float)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--arch", default="{}", help='JSON architecture overrides, e.g. {"channel_base":1024}; on --resume, '
+                   'only settings that keep the weights\' shapes (e.g. {"ca_noise":0.5})')
+    t.add_argument("--augment", choices=["ada", "fixed", "off"], default="ada")
+    t.add_argument("--augment-p", type=float, default=0.0)
+    t.add_argument("--r1-gamma", type=float, default=0.05)
+    t.add_argument("--threads", type=int)
+    t.add_argument("--checkpoint-every", type=float, default=300.0, help="seconds")
+    t.add_argument("--preview-every", type=float, default=120.0, help="seconds")
+    t.add_argument("--resume", action="store_true", help="continue the run in --out exactly")
+    t.add_argument("--continue-model", metavar="ID",
+                   help="start --out from a library model's saved training state, then resume exactly")
+    t.add_argument("--progress", choices=["jsonl", "none"], default="none")
+    t.add_argument("--nproc", type=int, default=1,
+                   help="data-parallel processes (DDP under torchrun; gloo on CPU, NCCL on GPUs)")
+    t.add_argument("--freeze-d", type=int, default=0,
+                   help="stylegen: keep the first N discriminator blocks fixed (Freeze-D, with --base)")
+    t.add_argument("--export", metavar="FOLDER", help="write the result as a library model here")
+    t.add_argument("--id", help="model id for --export (default: the run folder's name)")
+    t.add_argument("--export-train-state", action="store_true",
+                   help="bundle the checkpoint with the exported model so it can be continued later")
+    t.add_argument("--name", help="display name for --export")
+    t.add_argument("--description", help="one-line description for the exported card")
+    t.add_argument("--license", default="weights: as the training data's terms allow (set --license)",
+                   help="licence statement for the exported card (weights and training data)")
+    t.add_argument("--lr", type=float, help="learning rate (default: the family's)")
+    t.add_argument("--pairs", choices=["folders", "sketch"], default="folders",
+                   help="pix2pix inputs: A/ B/ folders (or side-by-side AB), or sketches drawn from --data")
+    t.add_argument("--l1-weight", type=float, default=100.0, help="pix2pix/sr: weight of the L1 loss")
+    t.add_argument("--cycle-weight", type=float, default=10.0, help="cyclegan: weight of the cycle loss")
+    t.add_argument("--layout-weight", type=float,
+                   help="age/text: weight of the 8×8 colour-and-layout L1 to the condition's real image "
+                        "(default 0; on --resume, the run's own)")
+    t.add_argument("--refiner-l1", type=float,
+                   help="text: weight of Stage II's L1 on real pairs (a softened 32 px real image refined back to "
+                        "its 64 px original), beside its adversarial loss (default 0; on --resume, the run's own)")
+    t.add_argument("--imle", type=float, dest="imle_weight",
+                   help="age/text: weight of conditional IMLE, an L1 that pulls the closest of K seeds onto each "
+                        "condition's real image, so seeds cover every image of a caption (default 0; on --resume, "
+                        "the run's own)")
+    t.add_argument("--imle-samples", type=int, default=8, metavar="K",
+                   help="age/text with --imle: seeds drawn per real image to pick the closest from")
+    t.add_argument("--refiner-from", metavar="CKPT",
+                   help="text, with --resume: take Stage II (refiner, its EMA, discriminator and optimisers) from "
+                        "another checkpoint of this architecture; Stage I keeps its progress")
+    t.add_argument("--identity-weight", type=float, default=0.5,
+                   help="cyclegan: identity loss weight, relative to the cycle weight")
+
+
+@command("train")
+def cmd_train(args: argparse.Namespace) -> int:
+    """Every family trains through its registered trainer (core.families): the shared loop, or a one-shot."""
+    from ..core import families
+
+    spec = families.trainer(args.family)
+    if spec.standalone:
+        if not args.data or not args.export:
+            raise CliError(f"--family {args.family} needs --data DIR and --export FOLDER")
+        named = {"model_id": args.id} if args.id else {}
+        card = families.resolve(spec.standalone)(Path(args.data), Path(args.export), seed=args.seed,
+                                                 command="gan-studio " + " ".join(sys.argv[1:]), **named)
+        print(json.dumps(card.metrics))
+        return 0
+    return _run_training(args, spec.train_fn(), spec.export_fn())
+
+
+def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export_fn: Callable[..., Any]) -> int:
+    """Shared by every family: config from flags, SIGTERM/SIGINT → graceful checkpoint, optional export."""
+    from ..core.device import pick_device
+    from ..core.training.config import TrainConfig
+
+    if args.continue_model:
+        from ..core.library.registry import Library
+        from ..core.training.checkpoint import seed_run_from_model
+
+        seed_run_from_model(Library().card(args.continue_model), Path(args.out))
+        args.resume = True
+    if not args.resume and not args.data:
+        raise CliError("--data is required unless --resume")
+    if getattr(args, "refiner_from", None) and (not _graft_keys(args.family) or not args.resume):
+        raise CliError("--refiner-from needs --resume and a family with a Stage II (text)")
+    if not args.resume and args.minutes is None and args.kimg is None:
+        raise CliError("give a budget: --minutes N or --kimg N")
+    try:
+        arch = json.loads(args.arch)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"--arch is not valid JSON: {exc}") from exc
+    cfg = TrainConfig(family=args.family, data=str(args.data or ""), out=args.out,
+                      resolution=args.resolution, channels=args.channels, batch=args.batch,
+                      kimg=args.kimg, minutes=args.minutes, seed=args.seed, augment=args.augment,
+                      augment_p=args.augment_p, r1_gamma=args.r1_gamma, base=args.base,
+                      threads=args.threads, checkpoint_every_s=args.checkpoint_every,
+                      preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
+                      pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
+                      identity_weight=args.identity_weight, freeze_d=args.freeze_d,
+                      layout_weight=args.layout_weight, refiner_l1=args.refiner_l1,
+                      imle_weight=args.imle_weight, imle_samples=args.imle_samples)
+    stop = {"flag": False}
+
+    def on_term(signum: int, frame: Any) -> None:
+        stop["flag"] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+
+    def progress(event: dict[str, Any]) -> None:
+        if args.progress == "jsonl" and not stop.get("no_stdout"):
+            try:
+                print(json.dumps(event), flush=True)
+            except OSError:  # the reader (a window that closed) is gone: training goes on, the run folder has it
+                stop["no_stdout"] = True
+
+    from ..core.jobs.process import hold_run
+    from ..core.training.ddp import is_distributed, rank
+
+    if args.nproc > 1 and not is_distributed():
+        from ..core.training.ddp import launch
+
+        with hold_run(Path(args.out), sys.argv):
+            code = launch(args.nproc, sys.argv[1:])
+        if code:
+            raise CliError(f"distributed training exited with code {code}")
+        return 0
+    with hold_run(Path(args.out), sys.argv) if not is_distributed() else contextlib.nullcontext():
+        if getattr(args, "refiner_from", None):
+            _graft_refiner(args)
+        result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
+                          device=pick_device(args.device))
+    if args.export and result.finished and rank() == 0:  # one replica exports
+        model_id = args.id or Path(args.out).name
+        kwargs: dict[str, Any] = {"with_train_state": True} if args.export_train_state else {}
+        kwargs["training"] = {"command": "gan-studio " + " ".join(sys.argv[1:]), "data": str(args.data or "")}
+        kwargs["license"] = args.license
+        if args.description:
+            kwargs["description"] = args.description
+        export_fn(Path(args.out), Path(args.export), model_id, args.name or model_id, **kwargs)
+    return 0
+
+
+def _graft_keys(family: str) -> tuple[str, ...]:
+    from ..core import families
+
+    return families.trainer(family).graft_keys
+
+
+def _graft_refiner(args: argparse.Namespace) -> None:
+    """``--refiner-from``: Stage II from another checkpoint, written into the run's latest one (run held)."""
+    from ..core.training.checkpoint import graft_checkpoint
+
+    try:
+        into = graft_checkpoint(Path(args.out), Path(args.refiner_from), _graft_keys(args.family))
+    except (OSError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    print(f"Stage II taken from {args.refiner_from} into {into}", file=sys.stderr)

@@ -1,0 +1,107 @@
+"""sketch, translate and upscale: the image-to-image models."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import CliError, command, emit, read_image
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    sk = sub.add_parser("sketch", help="turn a drawing (dark lines on white) into an image")
+    sk.add_argument("--model", help="a sketch model (default: the first in the library)")
+    sk.add_argument("--input", required=True, help="the drawing; with --trace, any image to trace")
+    sk.add_argument("--trace", action="store_true", help="extract the input's edges first")
+    sk.add_argument("--seed", type=int, help="variation (pix2pix dropout mask); omit for the plain result")
+    sk.add_argument("--size", type=int, help="export size in pixels")
+    sk.add_argument("-o", "--out", required=True, help="output PNG")
+
+    tr = sub.add_parser("translate", help="translate an image or a folder between domains")
+    tr.add_argument("--model", help="a translation model (default: the first in the library)")
+    tr.add_argument("--input", required=True, help="image file or folder")
+    tr.add_argument("--direction", help="AtoB, BtoA or domain names such as symbol2colour")
+    tr.add_argument("--fit", choices=["model", "native"], default="model",
+                    help="work at the model's scale (default) or at full resolution (tiled)")
+    tr.add_argument("--tile", type=int, default=512, help="tile side for large images at native scale")
+    tr.add_argument("-o", "--out", required=True, help="output PNG (file input) or folder")
+    tr.add_argument("--json", action="store_true")
+
+    up = sub.add_parser("upscale", help="×4 super-resolution of an image")
+    up.add_argument("--model", help="an upscale model (default: the first in the library)")
+    up.add_argument("--input", required=True)
+    up.add_argument("-o", "--out", required=True, help="output PNG")
+
+
+def _translator(model_id: str | None, task: str, device: str | None) -> Any:
+    from ..core.library.registry import Library
+    from ..core.sessions.translator import TranslatorSession
+
+    lib = Library()
+    if model_id is None:
+        ids = [c.id for c in lib.cards() if task in c.tasks]
+        if not ids:
+            raise CliError(f"no {task} model in the library; train one with `gan-studio train`")
+        model_id = ids[0]
+    elif task not in lib.card(model_id).tasks:
+        raise CliError(f"{model_id} is not a {task} model (its tasks: {', '.join(lib.card(model_id).tasks)})")
+    return TranslatorSession.open(model_id, library=lib, device=device)
+
+
+@command("sketch")
+def cmd_sketch(args: argparse.Namespace) -> int:
+    from ..core.data.sketch import composite_white, image_to_sketch
+    from ..core.io.export import export_png
+
+    sess = _translator(args.model, "sketch", args.device)
+    img = read_image(args.input)
+    drawing = image_to_sketch(img, sess.resolution) if args.trace else composite_white(img)
+    out = sess.sketch(drawing, seed=args.seed)
+    export_png(out, Path(args.out), sess.recipe(seed=args.seed, source=Path(args.input).name, trace=args.trace),
+               size=args.size)
+    print(f"wrote {args.out}")
+    return 0
+
+
+@command("translate")
+def cmd_translate(args: argparse.Namespace) -> int:
+    from ..core.io.export import export_png
+
+    sess = _translator(args.model, "translate", args.device)
+    direction = sess.resolve_direction(args.direction)
+    src = Path(args.input)
+    if src.is_dir():
+        def progress(done: int, total: int, path: Path) -> None:
+            if not args.json:
+                print(f"[{done}/{total}] {path.name}", file=sys.stderr)
+
+        report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit, progress_fn=progress)
+        data = {"written": [str(p) for p in report.written],
+                "skipped": [{"file": str(p), "reason": r} for p, r in report.skipped]}
+        text = f"translated {len(report.written)} images into {args.out}; skipped {len(report.skipped)}" + "".join(
+            f"\n  skipped {p}: {r}" for p, r in report.skipped)
+        emit(args, data, text)
+        return 0 if report.written else 2
+    out = sess.run(read_image(args.input), direction, fit=args.fit, tile=args.tile)
+    export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit))
+    emit(args, {"file": args.out, "direction": sess.directions[direction]},
+         f"wrote {args.out} ({sess.directions[direction]})")
+    return 0
+
+
+@command("upscale")
+def cmd_upscale(args: argparse.Namespace) -> int:
+    from ..core.io.export import export_png
+    from ..core.io.recipe import RecipeError, read_recipe
+
+    sess = _translator(args.model, "upscale", args.device)
+    out = sess.upscale(read_image(args.input))
+    try:
+        recipe = read_recipe(Path(args.input)) | {"upscaled": sess.model_id}
+    except RecipeError:
+        recipe = sess.recipe(source=Path(args.input).name)
+    export_png(out, Path(args.out), recipe)
+    print(f"wrote {args.out} ({out.shape[1]}×{out.shape[0]})")
+    return 0
