@@ -8,6 +8,7 @@ import os
 import sys
 
 from ..about import VersionAction
+from ..core.training.runner import TrainingError
 from . import dataset, jobs, metrics, models, project, render, text, train, translate
 from .common import COMMANDS, CliError
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         code = COMMANDS[args.cmd](args)
-    except (CliError, LibraryError, ValueError, FileNotFoundError, OSError) as exc:
+    except (CliError, TrainingError, LibraryError, ValueError, FileNotFoundError, OSError) as exc:
         if args.verbose:
             log.exception("failed")
         print(f"gan-studio {args.cmd}: error: {exc}", file=sys.stderr)

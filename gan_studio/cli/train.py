@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,14 +14,12 @@ from .common import CliError, command
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("train", help="train or fine-tune a model (runs until the budget or SIGTERM)")
-    from ..core import families
-
-    t.add_argument("--family", default="stylegen", choices=[f.name for f in families.trainable()])
+    t.add_argument("--family", default="stylegen", choices=trainer_families())
     t.add_argument("--data", help="image folder")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--base", help="library model to fine-tune from")
-    t.add_argument("--resolution", type=int, default=64)
-    t.add_argument("--channels", type=int, choices=[3, 4], default=4, help="4 keeps alpha")
+    t.add_argument("--resolution", type=int, help="default: 64, or the --base model's")
+    t.add_argument("--channels", type=int, choices=[3, 4], help="4 keeps alpha (default: 4, or the --base model's)")
     t.add_argument("--batch", type=int, default=32)
     t.add_argument("--minutes", type=float)
     t.add_argument("--kimg", type=float)
@@ -93,29 +89,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return _run_training(args, spec.train_fn(), spec.export_fn())
 
 
-def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export_fn: Callable[..., Any]) -> int:
-    """Shared by every family: config from flags, SIGTERM/SIGINT → graceful checkpoint, optional export."""
-    from ..core.device import pick_device
+def trainer_families() -> list[str]:
+    """The families `train --family` accepts."""
+    from ..core import families
+
+    return [f.name for f in families.trainable()]
+
+
+def _config(args: argparse.Namespace) -> Any:
+    """The flags as a TrainConfig; with --base (a new run), the base model's architecture, size and channels."""
     from ..core.training.config import TrainConfig
+    from ..core.training.runner import config_from_base
 
-    if args.continue_model:
-        from ..core.library.registry import Library
-        from ..core.training.checkpoint import seed_run_from_model
-
-        seed_run_from_model(Library().card(args.continue_model), Path(args.out))
-        args.resume = True
-    if not args.resume and not args.data:
-        raise CliError("--data is required unless --resume")
-    if getattr(args, "refiner_from", None) and (not _graft_keys(args.family) or not args.resume):
-        raise CliError("--refiner-from needs --resume and a family with a Stage II (text)")
-    if not args.resume and args.minutes is None and args.kimg is None:
-        raise CliError("give a budget: --minutes N or --kimg N")
     try:
         arch = json.loads(args.arch)
     except json.JSONDecodeError as exc:
         raise CliError(f"--arch is not valid JSON: {exc}") from exc
+    if not isinstance(arch, dict):
+        raise CliError('--arch must be a JSON object, e.g. {"channel_base":1024}')
     cfg = TrainConfig(family=args.family, data=str(args.data or ""), out=args.out,
-                      resolution=args.resolution, channels=args.channels, batch=args.batch,
+                      resolution=args.resolution or 64, channels=args.channels or 4, batch=args.batch,
                       kimg=args.kimg, minutes=args.minutes, seed=args.seed, augment=args.augment,
                       augment_p=args.augment_p, r1_gamma=args.r1_gamma, base=args.base,
                       threads=args.threads, checkpoint_every_s=args.checkpoint_every,
@@ -124,60 +117,32 @@ def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export
                       identity_weight=args.identity_weight, freeze_d=args.freeze_d,
                       layout_weight=args.layout_weight, refiner_l1=args.refiner_l1,
                       imle_weight=args.imle_weight, imle_samples=args.imle_samples)
-    stop = {"flag": False}
+    if not args.base or args.resume or args.continue_model:
+        return cfg
+    from ..core.library.registry import Library
 
-    def on_term(signum: int, frame: Any) -> None:
-        stop["flag"] = True
-
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGINT, on_term)
-
-    def progress(event: dict[str, Any]) -> None:
-        if args.progress == "jsonl" and not stop.get("no_stdout"):
-            try:
-                print(json.dumps(event), flush=True)
-            except OSError:  # the reader (a window that closed) is gone: training goes on, the run folder has it
-                stop["no_stdout"] = True
-
-    from ..core.jobs.process import hold_run
-    from ..core.training.ddp import is_distributed, rank
-
-    if args.nproc > 1 and not is_distributed():
-        from ..core.training.ddp import launch
-
-        with hold_run(Path(args.out), sys.argv):
-            code = launch(args.nproc, sys.argv[1:])
-        if code:
-            raise CliError(f"distributed training exited with code {code}")
-        return 0
-    with hold_run(Path(args.out), sys.argv) if not is_distributed() else contextlib.nullcontext():
-        if getattr(args, "refiner_from", None):
-            _graft_refiner(args)
-        result = train_fn(cfg, resume=args.resume, progress_fn=progress, abort_fn=lambda: stop["flag"],
-                          device=pick_device(args.device))
-    if args.export and result.finished and rank() == 0:  # one replica exports
-        model_id = args.id or Path(args.out).name
-        kwargs: dict[str, Any] = {"with_train_state": True} if args.export_train_state else {}
-        kwargs["training"] = {"command": "gan-studio " + " ".join(sys.argv[1:]), "data": str(args.data or "")}
-        kwargs["license"] = args.license
-        if args.description:
-            kwargs["description"] = args.description
-        export_fn(Path(args.out), Path(args.export), model_id, args.name or model_id, **kwargs)
-    return 0
+    card = Library().card(args.base)
+    based = config_from_base(cfg, card)
+    for flag, given, took in (("--resolution", args.resolution, based.resolution),
+                              ("--channels", args.channels, based.channels)):
+        if given is not None and given != took:
+            raise CliError(f"{flag} {given} does not fit the base model {card.id} ({flag} {took}); drop {flag}")
+    print(f"from base {card.id}: {based.resolution} px, {based.channels} channels, architecture "
+          f"{json.dumps(based.arch, sort_keys=True)}", file=sys.stderr)
+    return based
 
 
-def _graft_keys(family: str) -> tuple[str, ...]:
+def _run_training(args: argparse.Namespace, train_fn: Callable[..., Any], export_fn: Callable[..., Any]) -> int:
+    """The flags as a TrainRequest for core.training.runner, which every family shares."""
     from ..core import families
+    from ..core.training.runner import TrainRequest, run_training
 
-    return families.trainer(family).graft_keys
-
-
-def _graft_refiner(args: argparse.Namespace) -> None:
-    """``--refiner-from``: Stage II from another checkpoint, written into the run's latest one (run held)."""
-    from ..core.training.checkpoint import graft_checkpoint
-
-    try:
-        into = graft_checkpoint(Path(args.out), Path(args.refiner_from), _graft_keys(args.family))
-    except (OSError, ValueError) as exc:
-        raise CliError(str(exc)) from exc
-    print(f"Stage II taken from {args.refiner_from} into {into}", file=sys.stderr)
+    graft_keys = families.trainer(args.family).graft_keys if getattr(args, "refiner_from", None) else ()
+    if getattr(args, "refiner_from", None) and (not graft_keys or not (args.resume or args.continue_model)):
+        raise CliError("--refiner-from needs --resume and a family with a Stage II (text)")
+    req = TrainRequest(config=_config(args), resume=args.resume, continue_model=args.continue_model,
+                       refiner_from=args.refiner_from, graft_keys=graft_keys, nproc=args.nproc,
+                       progress=args.progress, device=args.device, export=args.export, model_id=args.id,
+                       name=args.name, description=args.description, license=args.license,
+                       export_train_state=args.export_train_state, argv=tuple(sys.argv))
+    return run_training(req, train_fn, export_fn)

@@ -188,14 +188,13 @@ def _match_base(spec: JobSpec) -> JobSpec:
     from dataclasses import replace
 
     from ..library.registry import Library
+    from ..training.runner import match_base
 
-    card = Library().card(spec.base or "")
-    if card.family != spec.family:
-        raise JobError(f"{card.id} is a {card.family} model; a {spec.family} job cannot start from it")
-    arch = {k: v for k, v in card.architecture.items() if k not in ("resolution", "img_channels")}
-    # The trained resolution: a text card's own is Stage II's output, twice its Stage I.
-    resolution = int(card.architecture.get("resolution", card.resolution))
-    return replace(spec, arch=arch, resolution=resolution, channels=card.channels)
+    try:
+        arch, resolution, channels = match_base(Library().card(spec.base or ""), spec.family)
+    except ValueError as exc:
+        raise JobError(str(exc)) from exc
+    return replace(spec, arch=arch, resolution=resolution, channels=channels)
 
 
 class JobStore:
