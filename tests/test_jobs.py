@@ -18,8 +18,8 @@ from PIL import Image
 
 from gan_studio.core.jobs import JobSpec, JobStore
 from gan_studio.core.jobs.diversity import collapse_warning, grid_diversity
-from gan_studio.core.jobs.process import RunBusyError, hold_run
 from gan_studio.core.jobs.store import JobError
+from gan_studio.core.training.process import RunBusyError, hold_run
 
 from .conftest import BUNDLED, TINY_ID
 
@@ -136,7 +136,7 @@ def test_job_runs_pauses_resumes_and_registers(image_folder, tiny_library, tmp_p
 
 
 def test_statuses_from_the_run_folder(image_folder):
-    from gan_studio.core.jobs.process import append_event
+    from gan_studio.core.training.process import append_event
 
     store = JobStore()
     job = store.create(_spec(image_folder))
@@ -161,7 +161,7 @@ def test_statuses_from_the_run_folder(image_folder):
 
 
 def test_resume_budget_counts_time_already_trained(image_folder):
-    from gan_studio.core.jobs.process import append_event
+    from gan_studio.core.training.process import append_event
 
     store = JobStore()
     job = store.create(_spec(image_folder, kimg=None, minutes=10.0))

@@ -19,7 +19,7 @@ from typing import Any
 from ..data.check import DatasetCheck, Prep, check_folder, display_path, write_prepared
 from ..io.atomic import atomic_write_text
 from ..library.registry import home_dir
-from .process import LOG_FILE, pid_alive, read_process, running_pid
+from ..training.process import LOG_FILE, pid_alive, read_process, running_pid
 from .spec import JobSpec, gan_studio_command, slug, with_defaults
 
 JOB_FILE = "job.json"
@@ -276,7 +276,7 @@ class JobStore:
 
     def mark_failed(self, job: Job, message: str) -> None:
         """Record a failure the process could not write itself (bad arguments, a crash before training)."""
-        from .process import append_event
+        from ..training.process import append_event
 
         append_event(job.folder, {"event": "error", "message": message})
 

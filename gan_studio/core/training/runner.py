@@ -110,8 +110,8 @@ def prepare(req: TrainRequest) -> TrainRequest:
 def run_training(req: TrainRequest, train_fn: Callable[..., Any], export_fn: Callable[..., Any]) -> int:
     """Train until the budget or a signal (then checkpoint), across ``nproc`` processes; export when finished."""
     from ..device import pick_device
-    from ..jobs.process import hold_run
     from .ddp import is_distributed, rank
+    from .process import hold_run
 
     req = prepare(req)
     cfg = req.config
