@@ -96,7 +96,7 @@ def export_model(model_id: str, fmt: str, out: Path, direction: str | None = Non
             data = buf.getvalue()
         else:
             data = _export_onnx(module, example, names)
-    from .atomic import atomic_write_bytes
+    from ..io.atomic import atomic_write_bytes
 
     atomic_write_bytes(out, data)
     return out
