@@ -183,7 +183,8 @@ def resumed_config(saved: TrainConfig, asked: TrainConfig) -> TrainConfig:
                    layout_weight=asked.layout_weight if asked.layout_weight is not None else saved.layout_weight,
                    refiner_l1=asked.refiner_l1 if asked.refiner_l1 is not None else saved.refiner_l1,
                    imle_weight=asked.imle_weight if asked.imle_weight is not None else saved.imle_weight,
-                   arch={**saved.arch, **asked.arch})
+                   arch={**saved.arch, **asked.arch},
+                   threads=asked.threads or saved.threads)
 
 
 def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False,
@@ -191,17 +192,16 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
               device: torch.device | None = None) -> RunResult:
     """Train (or resume exactly) a run in ``cfg.out`` with the given family trainer."""
     tune_allocator()
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     run_dir = Path(cfg.out)
     run_dir.mkdir(parents=True, exist_ok=True)
-    ckpt = latest_checkpoint(run_dir) if resume else None
+    clean_stale_temps(run_dir)
+    ckpt, state = (newest_loadable_checkpoint(run_dir) if resume else (None, None))
     if resume:
-        if ckpt is None:
-            raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
         cfg = resumed_config(TrainConfig.load(run_dir), cfg)
     else:
         cfg = trainer_cls.fresh_config(cfg)
+    if cfg.threads:  # after the saved config is read: a resume uses the run's own thread count (bit-exact)
+        torch.set_num_threads(cfg.threads)
     if is_distributed():
         from .ddp import run_replica
 
@@ -209,9 +209,48 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
     cfg.save(run_dir)
     trainer = trainer_cls(cfg, device)
     if ckpt is not None:
-        trainer.load_state(load_checkpoint(ckpt))
+        trainer.load_state(state)
         log.info("resumed from %s at step %d", ckpt, trainer.step)
     return trainer.run(progress_fn, abort_fn)
+
+
+def clean_stale_temps(run_dir: Path) -> list[Path]:
+    """Remove the temp files a kill during a checkpoint write leaves (``.ckpt-*.tmp``); nothing else."""
+    removed = []
+    for tmp in (Path(run_dir) / "checkpoints").glob(".ckpt-*.tmp"):
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    if removed:
+        log.info("removed %d stale checkpoint temp file(s) in %s", len(removed), run_dir)
+    return removed
+
+
+def newest_loadable_checkpoint(run_dir: Path) -> tuple[Path, dict[str, Any]]:
+    """The newest kept checkpoint that loads, and its state: a damaged newest one falls back to the one before
+    (said in the log); none loading is a clear error, never a traceback."""
+    import pickle
+    import struct
+    import zipfile
+
+    found = sorted((Path(run_dir) / "checkpoints").glob("ckpt-*.pt"), reverse=True)
+    if not found:
+        raise FileNotFoundError(f"nothing to resume in {run_dir}: no checkpoint")
+    problems = []
+    for path in found:
+        try:
+            state = load_checkpoint(path)
+        except (RuntimeError, EOFError, OSError, ValueError, struct.error, pickle.UnpicklingError,
+                zipfile.BadZipFile) as exc:
+            problems.append(f"{path.name}: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}")
+            log.warning("checkpoint %s is damaged (%s); trying the previous one", path, exc)
+            continue
+        if not isinstance(state, dict) or "step" not in state:
+            problems.append(f"{path.name}: not a training checkpoint")
+            continue
+        if problems:
+            log.warning("resuming from %s: newer checkpoint(s) were damaged: %s", path.name, "; ".join(problems))
+        return path, state
+    raise ValueError(f"cannot resume {run_dir}: no checkpoint loads ({'; '.join(problems)})")
 
 
 def finished_run(run_dir: Path, card_fields: dict[str, Any]) -> tuple[dict[str, Any], TrainConfig, dict[str, Any]]:
