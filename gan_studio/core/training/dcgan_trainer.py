@@ -26,6 +26,8 @@ PREVIEW_SEEDS = range(16)
 
 
 class DCGANTrainer(Trainer):
+    STATE_PARTS = ("G", "D", "opt_G", "opt_D")
+
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         super().__init__(cfg, device)
         self.net_cfg = DCGANConfig.from_dict({"resolution": cfg.resolution, "img_channels": cfg.channels, **cfg.arch})
@@ -68,16 +70,6 @@ class DCGANTrainer(Trainer):
         self.step += 1
         return {"loss_g": loss_g.item(), "loss_d": loss_d.item(), "d_real": d_real.mean().item(),
                 "d_fake": d_fake.mean().item()}
-
-    def family_state(self) -> dict[str, Any]:
-        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(),
-                "opt_D": self.opt_D.state_dict(), "arch": json.dumps(self.net_cfg.to_dict())}
-
-    def load_family_state(self, st: dict[str, Any]) -> None:
-        self.G.load_state_dict(st["G"])
-        self.D.load_state_dict(st["D"])
-        self.opt_G.load_state_dict(st["opt_G"])
-        self.opt_D.load_state_dict(st["opt_D"])
 
     @torch.no_grad()
     def preview(self) -> Path:

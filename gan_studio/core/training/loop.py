@@ -67,11 +67,21 @@ class Trainer:
     def train_step(self) -> dict[str, float]:
         raise NotImplementedError
 
+    # The nets and optimisers a plain GAN trainer checkpoints, by attribute name; with ``net_cfg`` (saved as "arch")
+    # that is the whole family state of pix2pix, SR and DCGAN. Others override the two methods below.
+    STATE_PARTS: tuple[str, ...] = ()
+
     def family_state(self) -> dict[str, Any]:
-        raise NotImplementedError
+        if not self.STATE_PARTS:
+            raise NotImplementedError
+        return {**{name: getattr(self, name).state_dict() for name in self.STATE_PARTS},
+                "arch": json.dumps(self.net_cfg.to_dict())}
 
     def load_family_state(self, st: dict[str, Any]) -> None:
-        raise NotImplementedError
+        if not self.STATE_PARTS:
+            raise NotImplementedError
+        for name in self.STATE_PARTS:
+            getattr(self, name).load_state_dict(st[name])
 
     def preview(self) -> Path:
         raise NotImplementedError

@@ -25,6 +25,8 @@ log = logging.getLogger("gan_studio.train")
 
 
 class SRTrainer(Trainer):
+    STATE_PARTS = ("G", "D", "opt_G", "opt_D")
+
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         super().__init__(cfg, device)
         self.net_cfg = SRConfig.from_dict({"channels": cfg.channels, **cfg.arch})
@@ -73,14 +75,6 @@ class SRTrainer(Trainer):
         self.opt_G.step()
         self.step += 1
         return {"l1": l1.item(), "loss_g": adv.item(), "loss_d": loss_d.item()}
-
-    def family_state(self) -> dict[str, Any]:
-        return {"G": self.G.state_dict(), "D": self.D.state_dict(), "opt_G": self.opt_G.state_dict(),
-                "opt_D": self.opt_D.state_dict(), "arch": json.dumps(self.net_cfg.to_dict())}
-
-    def load_family_state(self, st: dict[str, Any]) -> None:
-        for name in ("G", "D", "opt_G", "opt_D"):
-            getattr(self, name).load_state_dict(st[name])
 
     @torch.no_grad()
     def preview(self) -> Path:
