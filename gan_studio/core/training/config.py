@@ -39,6 +39,9 @@ class TrainConfig:
     preview_every_s: float = 120.0
     keep_checkpoints: int = 2
     arch: dict = field(default_factory=dict)
+    # auto: bf16 autocast where it is measured faster on this machine (core.device.choose_precision); a new run
+    # writes its choice ("bf16" or "fp32") into config.json, so a resume computes exactly as before.
+    precision: str = "auto"
     # Translation families (pix2pix, cyclegan, sr).
     pairs: str = "folders"  # folders (A/ B/ or side-by-side AB) | sketch (A drawn from B's edges)
     l1_weight: float = 100.0
