@@ -220,16 +220,22 @@ class MainWindow(QMainWindow):
         card = self._cards.get(model_id) or shared_library().card(model_id)
         self.model_id = model_id
         arch = card.architecture
-        num_ws = 2 * (int(card.resolution).bit_length() - 1) - 2
+        # The number of style inputs is the model's own: asked first, so the answer precedes the first frame.
+        self.worker.submit("model-facts", model_id, lambda s: s.facts(), convert=False)
         if self.model_id_at_start is None:  # the first model of this run: start where the user left it
             self.model_id_at_start = model_id
             self.explorer.restore_last_frame(card)
-        self.explorer.set_model(model_id, num_ws)
-        self.mixer.set_model(model_id, num_ws, card.resolution)
+        self.explorer.set_model(model_id)
+        self.mixer.set_model(model_id, None)  # its layer boxes come with the model's facts
         self.settings.setValue("model_id", model_id)
         self.statusBar().showMessage(f"Model {card.name}: {arch.get('resolution', card.resolution)} px", 4000)
-        self.worker.submit("device", model_id, lambda s: _describe_device(s), convert=False)
         self.modelChanged.emit(model_id)
+
+    def _facts(self, facts: dict[str, Any]) -> None:
+        if facts.get("model_id") != self.model_id:
+            return  # an older model's answer
+        self.device_label.setText(str(facts["device"]))
+        self.mixer.set_model(self.model_id, facts)
 
     def show_card(self) -> None:
         if not self.model_id:
@@ -248,15 +254,15 @@ class MainWindow(QMainWindow):
         self.ms_label.setText(f"{ms:.0f} ms/frame")
 
     def _task_done(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "device":
-            self.device_label.setText(str(result))
+        if key == "model-facts":
+            self._facts(result)
         elif key == "export":
             self.statusBar().showMessage(f"Exported {result}", 6000)
         elif key == "export-upscale-src":
             self._upscale(*result)
 
     def _task_failed(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key in ("export", "device", "export-upscale-src"):
+        if key in ("export", "model-facts", "export-upscale-src"):
             self._show_error(message)
 
     def _show_error(self, message: str) -> None:
@@ -575,8 +581,3 @@ class MainWindow(QMainWindow):
         self.worker.stop()
         super().closeEvent(event)
 
-
-def _describe_device(session: Any) -> str:
-    from ..core.device import describe
-
-    return describe(session.device)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..device import pick_device, tune_allocator
+from ..device import describe, pick_device, tune_allocator
 from ..io.images import grid, to_uint8
 from ..library.registry import Library
 from ..nets.stylegen import Generator, truncate, z_from_seed
@@ -70,6 +70,21 @@ class GeneratorSession:
     @property
     def layer_groups(self) -> dict[str, tuple[int, ...]]:
         return layer_groups(self.num_ws)
+
+    @property
+    def layer_resolutions(self) -> tuple[int, ...]:
+        """The pixel size each style input drives: one w per block (4, 8, 16 px, ...) when a net has
+        log2(res) − 1 of them (lucidrains), else StyleGen's two per resolution after the first (4, 8, 8, ...)."""
+        if self.num_ws == int(math.log2(self.resolution)) - 1:
+            return tuple(4 * 2 ** i for i in range(self.num_ws))
+        return tuple(min(4 * 2 ** ((i + 1) // 2), self.resolution) for i in range(self.num_ws))
+
+    def facts(self) -> dict[str, Any]:
+        """What the window lays its controls out with, from the loaded model itself (the UI never reads a
+        family's formula off the card, nor imports torch): asked for through the worker."""
+        return {"model_id": self.model_id, "num_ws": self.num_ws, "resolution": self.resolution,
+                "layer_resolutions": self.layer_resolutions, "layer_groups": self.layer_groups,
+                "device": describe(self.device)}
 
     # -- latents ------------------------------------------------------------------------------------
     @torch.inference_mode()

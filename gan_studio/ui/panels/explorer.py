@@ -99,7 +99,6 @@ class ExplorerPanel(QWidget):
         self._shown = {"main": 0, "grid": 0}
         self._pending_main = 0  # id of the newest main render asked for
         self._held: bool | None = None  # renders wait for a restored frame's paint (True: with the grid)
-        self._num_ws = 0
         self.projector = ImageProjector(worker, "project-explorer", self)  # "use my image"
         self._build()
         self.setAcceptDrops(True)
@@ -282,9 +281,8 @@ class ExplorerPanel(QWidget):
         self.change(seed=int(seed), latent=None, walking=False)
 
     # -- model ---------------------------------------------------------------------------------------
-    def set_model(self, model_id: str | None, num_ws: int = 0) -> None:
+    def set_model(self, model_id: str | None) -> None:
         self.model_id = model_id
-        self._num_ws = num_ws
         self._sync_controls()
         self.refresh(grid=True)
 

@@ -144,18 +144,16 @@ class MixerPanel(QWidget):
         self.preset_group.buttonClicked.connect(self._preset_clicked)
 
     # -- model / layers -----------------------------------------------------------------------------------
-    def set_model(self, model_id: str | None, num_ws: int, resolution: int) -> None:
-        from ...core.sessions.requests import layer_groups
-
-        self.model_id, self.num_ws = model_id, num_ws
-        self.groups = layer_groups(num_ws) if num_ws else {}
+    def set_model(self, model_id: str | None, facts: dict[str, Any] | None) -> None:
+        """``facts`` (the session's ``facts()``) give the style inputs; None while the model is being asked."""
+        self.model_id = model_id
+        self.num_ws = int(facts["num_ws"]) if facts else 0
+        self.groups = {k: tuple(v) for k, v in facts["layer_groups"].items()} if facts else {}
         while self.layer_grid.count():
             self.layer_grid.takeAt(0).widget().deleteLater()
         self.layer_boxes = []
-        # ws index → the resolution it styles: 0 → 4 px, 1–2 → 8 px, 3–4 → 16 px, ...
-        for i in range(num_ws):
-            res = 4 * 2 ** ((i + 1) // 2)
-            box = QCheckBox(f"{i} ({min(res, resolution)}px)")
+        for i, res in enumerate(facts["layer_resolutions"] if facts else ()):
+            box = QCheckBox(f"{i} ({res}px)")
             box.toggled.connect(self._layer_toggled)
             self.layer_boxes.append(box)
             self.layer_grid.addWidget(box, i // 3, i % 3)
