@@ -219,8 +219,8 @@ def test_explorer_and_mixer_use_my_image(qtbot, tiny_library, worker, face_png):
         qtbot.addWidget(p)
         p.projector.steps = STEPS
     explorer.favouritesChanged.connect(mixer.set_favourites)
-    explorer.set_model(TINY_ID, 6)
-    mixer.set_model(TINY_ID, 6, 16)
+    explorer.set_model(TINY_ID)
+    mixer.set_model(TINY_ID, _session(TINY_ID).facts())
     with qtbot.waitSignal(explorer.projector.projected, timeout=30000) as blocker:
         explorer.use_image(face_png)
     src = blocker.args[0]

@@ -71,13 +71,13 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _layers(text: str, num_ws: int) -> tuple[int, ...]:
-    from ..core.sessions.generator import layer_preset
-
-    try:
-        return layer_preset(text, num_ws)
-    except KeyError:
-        pass
+def _layers(text: str, num_ws: int, groups: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
+    """A preset of the model's own (its session's ``layer_groups``) or a range like 0-3."""
+    if text in groups:
+        if not groups[text]:
+            raise CliError(f"this model has no {text} layers; use one of "
+                           f"{', '.join(k for k, v in groups.items() if v)} or e.g. 0-{num_ws - 1}")
+        return groups[text]
     try:
         layers = tuple(sorted(set(parse_seeds(text))))
     except CliError as exc:
@@ -96,7 +96,7 @@ def cmd_mix(args: argparse.Namespace) -> int:
     rows = tuple(Source.from_seed(s) for s in parse_seeds(args.rows))
     cols = tuple(Source.from_seed(s) for s in parse_seeds(args.cols))
     req = MixRequest(model_id=sess.model_id, rows=rows, cols=cols,
-                     layers=_layers(args.layers, sess.num_ws), psi=args.psi, noise_mode=args.noise)
+                     layers=_layers(args.layers, sess.num_ws, sess.layer_groups), psi=args.psi, noise_mode=args.noise)
     img = sess.mix_grid(req)
     export_png(img, Path(args.out), sess.recipe(req))
     emit(args, {"file": args.out, "layers": list(req.layers)}, f"wrote {args.out}")

@@ -142,6 +142,10 @@ class FewShotGenerator(nn.Module):
         self.cfg = cfg
         self.num_ws = 2
         self.mapping = _Prior(cfg.z_dim)
+        # For the mixer: row 0 (the trunk) sets the shapes at every size; row 1 gates the 64 px and finer maps
+        # from its 4–8 px features (colours, textures): "coarse" takes a column's content, "fine" its style.
+        self.layer_resolutions = (4, 4 * 16)
+        self.layer_groups = {"coarse": (0,), "middle": (), "fine": (1,)}
         sn, sizes = cfg.spectral, cfg.sizes
         c4 = cfg.g_channels(4)
         init = nn.ConvTranspose2d(cfg.z_dim, c4 * 2, 4, 1, 0, bias=False)

@@ -69,12 +69,26 @@ class GeneratorSession:
 
     @property
     def layer_groups(self) -> dict[str, tuple[int, ...]]:
+        """The mixer's presets: the generator's own when it declares them (few-shot: content / style), else
+        StyleGAN's coarse / middle / fine split."""
+        own = getattr(self.G, "layer_groups", None)
+        if own:
+            return dict(own)
+        if self.num_ws == int(math.log2(self.resolution)) - 1:  # one w per block: group by the size it styles
+            res = self.layer_resolutions
+            return {"coarse": tuple(i for i, r in enumerate(res) if r <= 8),
+                    "middle": tuple(i for i, r in enumerate(res) if 16 <= r <= 32),
+                    "fine": tuple(i for i, r in enumerate(res) if r >= 64)}
         return layer_groups(self.num_ws)
 
     @property
     def layer_resolutions(self) -> tuple[int, ...]:
         """The pixel size each style input drives: one w per block (4, 8, 16 px, ...) when a net has
-        log2(res) − 1 of them (lucidrains), else StyleGen's two per resolution after the first (4, 8, 8, ...)."""
+        log2(res) − 1 of them (lucidrains), else StyleGen's two per resolution after the first (4, 8, 8, ...);
+        a generator that declares its own (few-shot) is asked."""
+        own = getattr(self.G, "layer_resolutions", None)
+        if own:
+            return tuple(own)
         if self.num_ws == int(math.log2(self.resolution)) - 1:
             return tuple(4 * 2 ** i for i in range(self.num_ws))
         return tuple(min(4 * 2 ** ((i + 1) // 2), self.resolution) for i in range(self.num_ws))

@@ -157,6 +157,8 @@ class MixerPanel(QWidget):
             box.toggled.connect(self._layer_toggled)
             self.layer_boxes.append(box)
             self.layer_grid.addWidget(box, i // 3, i % 3)
+        for name, button in self.preset_buttons.items():  # a model without middle layers has no "middle"
+            button.setEnabled(name == "custom" or bool(self.groups.get(name)) or not facts)
         self._apply_preset("coarse")
 
     def _apply_preset(self, name: str) -> None:
