@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from gan_studio.core.sessions.directions import Directions, Edit, apply_edits, directions_for, render_edited
+from gan_studio.core.sessions.directions import Directions, Edit, apply_edits, directions_for
 from gan_studio.core.sessions.generator import GeneratorSession, RenderRequest
 
 
@@ -32,9 +32,10 @@ def test_directions_are_orthonormal_ordered_and_cached(faces):
 
 def test_a_slider_moves_the_face_visibly_and_monotonically(faces):
     req = RenderRequest(model_id=faces.model_id, seed=3, psi=0.7)
-    base = render_edited(faces, req, ()).astype(float)
-    assert np.array_equal(base, faces.render(req).astype(float))  # no edit: the explorer's image
-    changes = [np.abs(render_edited(faces, req, (Edit(0, a),)).astype(float) - base).mean()
+    from dataclasses import replace
+
+    base = faces.render(req).astype(float)
+    changes = [np.abs(faces.render(replace(req, edits=(Edit(0, a),))).astype(float) - base).mean()
                for a in np.linspace(0.25, 3.0, 12)]
     assert changes[-1] > 8.0, changes  # 3σ along the first direction is a visible change (mean grey levels)
     assert all(b > a for a, b in zip(changes, changes[1:], strict=False)), changes  # smooth: grows step by step
@@ -54,3 +55,18 @@ def test_layer_ranges_and_bad_edits():
     with pytest.raises(ValueError, match="standard deviations"):
         Edit(0, float("nan"))
     assert Edit.from_json(Edit(2, -1.0, (0, 4), "smile").to_json()) == Edit(2, -1.0, (0, 4), "smile")
+
+
+def test_edits_travel_in_the_recipe_and_the_session_reports_directions(faces):
+    from dataclasses import replace
+
+    from gan_studio.core.sessions.requests import request_from_recipe
+
+    req = replace(RenderRequest(model_id=faces.model_id, seed=3, psi=0.7), edits=(Edit(1, 2.0, (0, 4), "pose"),))
+    back = request_from_recipe(faces.recipe(req))
+    assert back == req
+    assert np.array_equal(faces.render(back), faces.render(req))
+    info = faces.directions(8)
+    assert [d["index"] for d in info] == list(range(8)) and info[0]["explained"] >= info[1]["explained"] > 0
+    with pytest.raises(ValueError, match="malformed"):
+        request_from_recipe({**faces.recipe(req), "edits": [{"direction": "x"}]})

@@ -9,11 +9,11 @@ import sys
 
 from ..about import VersionAction
 from ..core.training.runner import TrainingError
-from . import dataset, jobs, metrics, models, project, render, text, train, translate
+from . import dataset, directions, jobs, metrics, models, project, render, text, train, translate
 from .common import COMMANDS, CliError
 
 log = logging.getLogger("gan_studio")
-_GROUPS = (render, project, text, models, dataset, train, jobs, translate, metrics)
+_GROUPS = (render, directions, project, text, models, dataset, train, jobs, translate, metrics)
 
 
 def build_parser() -> argparse.ArgumentParser:

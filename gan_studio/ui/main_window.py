@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self._upscale_target: tuple[Path, str] | None = None
 
         self.explorer = ExplorerPanel(self.worker)
+        self.explorer.directions.settings = self.settings
         self.mixer = MixerPanel(self.worker)
         self.sketch = SketchPanel(self.worker)
         self.translate = TranslatePanel(self.worker)
@@ -236,6 +237,7 @@ class MainWindow(QMainWindow):
             return  # an older model's answer
         self.device_label.setText(str(facts["device"]))
         self.mixer.set_model(self.model_id, facts)
+        self.explorer.directions.set_model(self.model_id, facts)
 
     def show_card(self) -> None:
         if not self.model_id:

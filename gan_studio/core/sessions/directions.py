@@ -17,36 +17,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from .requests import Edit
+
 SAMPLES = 10_000
 COMPONENTS = 16
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Move along direction ``direction`` by ``amount`` standard deviations on layers [start, stop)."""
-
-    direction: int
-    amount: float
-    layers: tuple[int, int] | None = None  # None: every layer
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.direction < 512:
-            raise ValueError(f"direction must be 0 … 511, not {self.direction}")
-        if not np.isfinite(self.amount) or abs(self.amount) > 20:
-            raise ValueError(f"an edit's amount is in standard deviations, −20 … 20, not {self.amount}")
-        if self.layers is not None and not 0 <= self.layers[0] < self.layers[1]:
-            raise ValueError(f"layer range {self.layers} must be start < stop, from 0")
-
-    def to_json(self) -> dict[str, Any]:
-        layers = list(self.layers) if self.layers else None
-        return {"direction": self.direction, "amount": self.amount, "layers": layers, "name": self.name}
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Edit:
-        layers = d.get("layers")
-        return cls(int(d["direction"]), float(d["amount"]), tuple(int(v) for v in layers) if layers else None,
-                   str(d.get("name", "")))
 
 
 @dataclass(frozen=True)
@@ -132,14 +106,3 @@ def apply_edits(ws: torch.Tensor, dirs: Directions, edits: tuple[Edit, ...]) -> 
         out[:, start:stop] += step.to(ws.device, ws.dtype)
     return out
 
-
-def render_edited(session: Any, req: Any, edits: tuple[Edit, ...]) -> np.ndarray:
-    """The explorer's image for ``req`` with ``edits`` applied (after truncation, so amounts keep their size)."""
-    from ..nets.stylegen import truncate
-
-    ws = session.path_ws(req.sources(), req.t)
-    if req.psi != 1.0:
-        ws = truncate(ws, session.G.mapping.w_avg, req.psi)
-    if edits:
-        ws = apply_edits(ws, directions_for(session, max(COMPONENTS, max(e.direction for e in edits) + 1)), edits)
-    return session.synth(ws, req.noise_mode, req.noise_strength)[0]

@@ -142,15 +142,32 @@ class GeneratorSession:
         img = self.G.synthesize(ws, noise_mode, noise_strength, memory_format=self.memory_format)
         return to_uint8(img)
 
+    def request_ws(self, req: RenderRequest) -> torch.Tensor:
+        """The ws a render request draws: its point on the path, truncated, then its semantic edits."""
+        ws = self._truncate(self.path_ws(req.sources(), req.t), req.psi)
+        if req.edits:
+            from .directions import COMPONENTS, apply_edits, directions_for
+
+            k = max(COMPONENTS, max(e.direction for e in req.edits) + 1)
+            ws = apply_edits(ws, directions_for(self, k), req.edits)
+        return ws
+
+    def directions(self, k: int = 16) -> list[dict[str, Any]]:
+        """The model's top semantic directions (GANSpace PCA, cached per model): index and variance share."""
+        from .directions import directions_for
+
+        dirs = directions_for(self, k)
+        return [{"index": i, "explained": float(dirs.explained[i]), "stddev": float(dirs.stddev[i])}
+                for i in range(min(k, len(dirs)))]
+
     def render(self, req: RenderRequest) -> np.ndarray:
-        ws = self.path_ws(req.sources(), req.t)
-        return self.synth(self._truncate(ws, req.psi), req.noise_mode, req.noise_strength)[0]
+        return self.synth(self.request_ws(req), req.noise_mode, req.noise_strength)[0]
 
     def render_many(self, reqs: list[RenderRequest]) -> list[np.ndarray]:
         """Batch several requests with the same ψ/noise into one forward (the explorer grid)."""
         if not reqs:
             return []
-        ws = torch.cat([self._truncate(self.path_ws(r.sources(), r.t), r.psi) for r in reqs])
+        ws = torch.cat([self.request_ws(r) for r in reqs])
         out = self.synth(ws, reqs[0].noise_mode, reqs[0].noise_strength)
         return list(out)
 

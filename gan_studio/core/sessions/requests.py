@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -49,6 +50,34 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Move along direction ``direction`` by ``amount`` standard deviations on layers [start, stop)."""
+
+    direction: int
+    amount: float
+    layers: tuple[int, int] | None = None  # None: every layer
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.direction < 512:
+            raise ValueError(f"direction must be 0 … 511, not {self.direction}")
+        if not math.isfinite(self.amount) or abs(self.amount) > 20:
+            raise ValueError(f"an edit's amount is in standard deviations, −20 … 20, not {self.amount}")
+        if self.layers is not None and not 0 <= self.layers[0] < self.layers[1]:
+            raise ValueError(f"layer range {self.layers} must be start < stop, from 0")
+
+    def to_json(self) -> dict[str, Any]:
+        layers = list(self.layers) if self.layers else None
+        return {"direction": self.direction, "amount": self.amount, "layers": layers, "name": self.name}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Edit:
+        layers = d.get("layers")
+        return cls(int(d["direction"]), float(d["amount"]), tuple(int(v) for v in layers) if layers else None,
+                   str(d.get("name", "")))
+
+
+@dataclass(frozen=True)
 class RenderRequest:
     """One image: a source (or a point on the path through ``path``), ψ and noise."""
 
@@ -60,6 +89,7 @@ class RenderRequest:
     psi: float = 1.0
     noise_mode: str = "const"
     noise_strength: float = 1.0
+    edits: tuple[Edit, ...] = ()  # semantic-direction edits (sessions/directions.py), applied after ψ
     kind: str = field(default="render", init=False)
 
     def sources(self) -> tuple[Source, ...]:
@@ -114,6 +144,8 @@ def layer_preset(name: str, num_ws: int) -> tuple[int, ...]:
 
 def make_recipe(req: RenderRequest | MixRequest | WalkRequest, sha256: str) -> dict[str, Any]:
     body = asdict(req)
+    if "edits" in body:
+        body["edits"] = [e.to_json() for e in req.edits]  # type: ignore[union-attr]
     for key in ("source", "rows", "cols", "keys", "path"):
         if key in body and body[key] is not None:
             val = getattr(req, key)
@@ -133,7 +165,8 @@ def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | 
             src = recipe.get("source")
             return RenderRequest(
                 **common, seed=recipe.get("seed"), source=Source.from_json(src) if src else None,
-                path=tuple(Source.from_json(s) for s in recipe.get("path") or ()), t=float(recipe.get("t", 0.0)))
+                path=tuple(Source.from_json(s) for s in recipe.get("path") or ()), t=float(recipe.get("t", 0.0)),
+                edits=tuple(Edit.from_json(e) for e in recipe.get("edits") or ()))
         if kind == "mix":
             return MixRequest(**common, rows=tuple(Source.from_json(s) for s in recipe["rows"]),
                               cols=tuple(Source.from_json(s) for s in recipe["cols"]),

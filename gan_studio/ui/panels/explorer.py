@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip
+from .directions_box import DirectionsBox
 
 GRID = 16
 MAX_SEED = 2**31 - 1
@@ -44,6 +45,7 @@ class ExplorerState:
     walking: bool = False
     latent: Any = None  # a Source that is not a seed (favourite latent, restored recipe)
     grid_base: int = 0
+    edits: tuple[Any, ...] = ()  # semantic-direction Edits (the Directions box)
 
 
 class History:
@@ -146,6 +148,7 @@ class ExplorerPanel(QWidget):
         form.addRow(self.use_image_btn)
         form.addRow(self.project_bar)
 
+        self.directions = DirectionsBox(self.worker)
         walk = QGroupBox("Walk")
         self.add_path_btn = QPushButton("Add to walk")
         self.clear_path_btn = QPushButton("Clear")
@@ -167,6 +170,7 @@ class ExplorerPanel(QWidget):
         controls = QVBoxLayout()
         controls.addLayout(form)
         controls.addWidget(walk)
+        controls.addWidget(self.directions)
         controls.addStretch(1)
         side = QWidget()
         side.setLayout(controls)
@@ -219,6 +223,7 @@ class ExplorerPanel(QWidget):
         self.clear_path_btn.clicked.connect(lambda: self.change(path=(), t=0.0, walking=False))
         self.t_slider.valueChanged.connect(lambda v: self.change(t=v, walking=True, key="t"))
         self.play_btn.toggled.connect(self._toggle_play)
+        self.directions.editsChanged.connect(lambda edits, key: self.change(edits=edits, key=key))
         self.prev_btn.clicked.connect(lambda: self.change(grid_base=max(0, self.state.grid_base - GRID)))
         self.next_btn.clicked.connect(lambda: self.change(grid_base=self.state.grid_base + GRID))
 
@@ -262,6 +267,7 @@ class ExplorerPanel(QWidget):
             w.blockSignals(False)
         self.psi.set_value(s.psi, emit=False)
         self.noise_strength.set_value(s.noise_strength, emit=False)
+        self.directions.show_edits(s.edits)
         n = len(s.path)
         self.t_slider.set_range(0.0, max(1.0, n - 1.0))
         self.t_slider.set_value(s.t, emit=False)
@@ -282,7 +288,10 @@ class ExplorerPanel(QWidget):
 
     # -- model ---------------------------------------------------------------------------------------
     def set_model(self, model_id: str | None) -> None:
+        if model_id != self.model_id and self.state.edits:  # another model's directions mean other things
+            self.history.push(replace(self.state, edits=()))
         self.model_id = model_id
+        self.directions.set_model(model_id)
         self._sync_controls()
         self.refresh(grid=True)
 
@@ -296,7 +305,7 @@ class ExplorerPanel(QWidget):
         from ...core.sessions.requests import RenderRequest
 
         s = self.state
-        common = {"psi": s.psi, "noise_mode": s.noise_mode, "noise_strength": s.noise_strength}
+        common = {"psi": s.psi, "noise_mode": s.noise_mode, "noise_strength": s.noise_strength, "edits": s.edits}
         if s.walking and len(s.path) >= 2:
             return RenderRequest(self.model_id or "", path=s.path, t=s.t, **common)
         return RenderRequest(self.model_id or "", source=self.current_source(), **common)
@@ -321,7 +330,8 @@ class ExplorerPanel(QWidget):
 
     def _describe(self, req: Any) -> str:
         what = f"walk t={req.t:.2f}" if req.path else req.sources()[0].describe()
-        return f"{what} · ψ {req.psi:.2f} · noise {req.noise_mode}"
+        edits = f" · {len(req.edits)} edit{'s' if len(req.edits) > 1 else ''}" if req.edits else ""
+        return f"{what} · ψ {req.psi:.2f} · noise {req.noise_mode}{edits}"
 
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
         if key == "explorer-main" and task_id > self._shown["main"]:
@@ -440,7 +450,8 @@ class ExplorerPanel(QWidget):
         self.set_state(self._state_from(req))
 
     def _state_from(self, req: Any) -> ExplorerState:
-        s = replace(self.state, psi=req.psi, noise_mode=req.noise_mode, noise_strength=req.noise_strength)
+        s = replace(self.state, psi=req.psi, noise_mode=req.noise_mode, noise_strength=req.noise_strength,
+                    edits=tuple(getattr(req, "edits", ())))
         if req.path:
             return replace(s, path=req.path, t=req.t, walking=True)
         if req.source is not None and req.source.seed is None:
