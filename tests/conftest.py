@@ -23,6 +23,8 @@ def _fresh_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GAN_STUDIO_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.delenv("GAN_STUDIO_BUNDLED_MODELS", raising=False)
+    # Renders are compared exactly across sessions and processes; the measured choice has its own tests.
+    monkeypatch.setenv("GAN_STUDIO_PRECISION", "fp32")
     yield home
 
 

@@ -87,6 +87,7 @@ def test_fewshot_trains_from_the_cli_and_the_explorer_and_mixer_draw_it(image_fo
 def test_precision_is_measured_once_and_chosen_by_speed_and_accuracy(tmp_path, monkeypatch):
     from gan_studio.core import device as dev
 
+    monkeypatch.setenv("GAN_STUDIO_PRECISION", "auto")
     calls = []
 
     def fake(threads=None):
@@ -110,3 +111,43 @@ def test_bf16_measurement_reports_the_machine():
 
     m = measure_bf16(threads=1, size=16, channels=16)
     assert m["cpu"] and m["fp32_ms"] > 0 and m["bf16_ms"] > 0 and m["psnr_db"] > 20
+
+
+def test_a_session_renders_in_bf16_where_measured_faster_and_close(monkeypatch):
+    from gan_studio.core import device as dev
+    from gan_studio.core.sessions import precision
+    from gan_studio.core.sessions.generator import GeneratorSession, RenderRequest
+
+    monkeypatch.setenv("GAN_STUDIO_PRECISION", "auto")
+    monkeypatch.setattr(dev, "measure_bf16", lambda threads=None: {"speedup": 3.0, "psnr_db": 60.0})
+    sess = GeneratorSession.open("stylegen-faces-64", device="cpu")
+    real_measure = precision.measure_model
+    monkeypatch.setattr(precision, "measure_model", lambda render, device, repeats=5: {
+        "fp32_ms": 10.0, "bf16_ms": 5.0, "speedup": 2.0, "psnr_db": 55.0})
+    assert sess.precision["precision"] == "bf16" and sess.facts()["precision"] == "bf16"
+    req = RenderRequest(sess.model_id, seed=4, psi=0.7)
+    low = sess.render(req).astype(float)
+    monkeypatch.setenv("GAN_STUDIO_PRECISION", "fp32")
+    exact = GeneratorSession.open("stylegen-faces-64", device="cpu").render(req).astype(float)
+    mse = ((low - exact) ** 2).mean()
+    assert 0 < mse and 10 * np.log10(255**2 / mse) > 30  # bf16 draws the same image, not bit-identical
+    real = real_measure(lambda: sess.G.synthesize(sess.G.mapping.w_avg.view(1, 1, -1).repeat(
+        1, sess.num_ws, 1), "const", 1.0), torch.device("cpu"), repeats=1)
+    assert real["psnr_db"] > 40 and real["fp32_ms"] > 0
+
+
+def test_a_model_slower_or_worse_in_bf16_stays_fp32(monkeypatch):
+    from gan_studio.core import device as dev
+    from gan_studio.core.sessions import precision
+
+    monkeypatch.setenv("GAN_STUDIO_PRECISION", "auto")
+    monkeypatch.setattr(dev, "measure_bf16", lambda threads=None: {"speedup": 3.0, "psnr_db": 60.0})
+    for figures in ({"speedup": 0.9, "psnr_db": 60.0}, {"speedup": 2.0, "psnr_db": 30.0}):
+        monkeypatch.setattr(precision, "measure_model", lambda r, d, repeats=5, f=figures: dict(f))
+        got = precision.session_precision(f"sha{figures['speedup']}{figures['psnr_db']}", lambda: torch.zeros(1),
+                                          torch.device("cpu"))
+        assert got["precision"] == "fp32", got
+    precision._cache().unlink()  # another machine: an AVX2-only CPU
+    monkeypatch.setattr(dev, "measure_bf16", lambda threads=None: {"speedup": 0.5, "psnr_db": 60.0})
+    got = precision.session_precision("other", lambda: torch.zeros(1), torch.device("cpu"))
+    assert got["precision"] == "fp32" and "not faster" in got["reason"]

@@ -118,7 +118,11 @@ def choose_precision(device: torch.device, cache: Path | None = None, threads: i
     """"bf16" where it is measured faster on this machine (≥ 1.2×) and close to fp32 (≥ 40 dB), else "fp32".
 
     CUDA with bf16 support: bf16. The CPU measurement takes about a second and is cached per CPU model, torch
-    version and thread count in ``cache`` (a JSON file), so it runs once per machine."""
+    version and thread count in ``cache`` (a JSON file), so it runs once per machine. ``GAN_STUDIO_PRECISION``
+    (fp32 | bf16) forces a choice."""
+    forced = os.environ.get("GAN_STUDIO_PRECISION", "auto")
+    if forced in ("fp32", "bf16"):
+        return forced
     if device.type == "cuda":
         return "bf16" if torch.cuda.is_bf16_supported() else "fp32"
     if device.type != "cpu":

@@ -235,7 +235,9 @@ class MainWindow(QMainWindow):
     def _facts(self, facts: dict[str, Any]) -> None:
         if facts.get("model_id") != self.model_id:
             return  # an older model's answer
-        self.device_label.setText(str(facts["device"]))
+        self.device_label.setText(f"{facts['device']} · {facts.get('precision', 'fp32')}")
+        self.device_label.setToolTip("Where and in what precision this model renders: bf16 where it was measured "
+                                     "faster on this machine and draws the same image (≥ 40 dB PSNR)")
         self.mixer.set_model(self.model_id, facts)
         self.explorer.directions.set_model(self.model_id, facts)
 

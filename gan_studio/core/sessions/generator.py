@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..device import describe, pick_device, tune_allocator
+from ..device import autocast, describe, pick_device, tune_allocator
 from ..io.images import grid, to_uint8
 from ..library.registry import Library
 from ..nets.stylegen import Generator, truncate, z_from_seed
@@ -49,6 +49,19 @@ class GeneratorSession:
         self.G = G.to(self.device).eval().requires_grad_(False)
         self.memory_format = torch.channels_last if self.device.type == "cpu" else torch.contiguous_format
         self._w_cache: OrderedDict[Source, torch.Tensor] = OrderedDict()
+        self._precision: dict[str, Any] | None = None
+
+    @property
+    def precision(self) -> dict[str, Any]:
+        """bf16 or fp32 for this model on this machine, measured on first use (sessions/precision.py)."""
+        if self._precision is None:
+            from .precision import session_precision
+
+            ws = self.G.mapping.w_avg.view(1, 1, -1).repeat(2, self.num_ws, 1)
+            self._precision = session_precision(
+                self.sha256, lambda: self.G.synthesize(ws, "const", 1.0, memory_format=self.memory_format),
+                self.device)
+        return self._precision
 
     @classmethod
     def open(cls, model_id: str, library: Library | None = None, device: str | torch.device | None = None
@@ -98,7 +111,7 @@ class GeneratorSession:
         family's formula off the card, nor imports torch): asked for through the worker."""
         return {"model_id": self.model_id, "num_ws": self.num_ws, "resolution": self.resolution,
                 "layer_resolutions": self.layer_resolutions, "layer_groups": self.layer_groups,
-                "device": describe(self.device)}
+                "device": describe(self.device), "precision": self.precision["precision"]}
 
     # -- latents ------------------------------------------------------------------------------------
     @torch.inference_mode()
@@ -139,8 +152,9 @@ class GeneratorSession:
     # -- rendering ------------------------------------------------------------------------------------
     @torch.inference_mode()
     def synth(self, ws: torch.Tensor, noise_mode: str, noise_strength: float) -> np.ndarray:
-        img = self.G.synthesize(ws, noise_mode, noise_strength, memory_format=self.memory_format)
-        return to_uint8(img)
+        with autocast(self.precision["precision"], self.device):
+            img = self.G.synthesize(ws, noise_mode, noise_strength, memory_format=self.memory_format)
+        return to_uint8(img.float())
 
     def request_ws(self, req: RenderRequest) -> torch.Tensor:
         """The ws a render request draws: its point on the path, truncated, then its semantic edits."""
