@@ -139,14 +139,14 @@ def test_detail_only_refiner_keeps_stage_one_colours_and_adds_only_detail():
     base = F.interpolate(img, scale_factor=2, mode="bilinear", align_corners=False)
     assert torch.allclose(free(img, c), base - 0.3, atol=1e-5)
     assert torch.allclose(detail(img, c), base, atol=1e-5)  # a flat shift is not detail
-    torch.nn.init.normal_(free.out.weight, std=0.5)
+    torch.nn.init.normal_(free.out.weight, std=1.0)
     detail.load_state_dict(free.state_dict())
 
     def low(x: torch.Tensor) -> float:
         return float(F.avg_pool2d(x - base, 8).abs().mean())
 
     assert low(detail(img, c)) < 0.1 * low(free(img, c))
-    assert (detail(img, c) - base).abs().mean() > 0.05  # and the detail is there
+    assert (detail(img, c) - base).abs().mean() > 0.02  # and the detail is there
     assert not RefinerConfig.from_dict({"ch": 32}).detail_only  # cards from before keep the free residual
 
 
@@ -547,3 +547,19 @@ def test_shared_caption_groups_gather_the_images_one_prompt_covers():
     groups = shared_caption_groups(rows, per_group=4)
     assert sorted(map(tuple, groups)) == [(0, 1, 2), (3, 4)]
     assert shared_caption_groups(rows, per_group=2, n=1, seed=3)[0] in ([0, 1], [0, 2], [1, 2], [3, 4])
+
+
+def test_bundled_text_images_have_no_line_down_the_border():
+    """The refiner's zero padding once painted a faint grey line down pixel columns 1–2 of every text image
+    (alpha 65–136 where the image is empty); replicate padding continues the background instead."""
+    from gan_studio.core.sessions.cond_requests import TextRequest
+    from gan_studio.core.sessions.text import TextSession
+
+    sess = TextSession.open("text-emoji-64", device="cpu")
+    for prompt in ("a red heart", "a house"):
+        alpha = np.stack(sess.render(TextRequest(model_id=sess.model_id, prompt=prompt, seeds=tuple(range(8)))))
+        alpha = alpha[..., 3].astype(float)
+        empty_rows = alpha[:, :, 6:-6].max(axis=2) < 8  # rows of an image with nothing drawn inside
+        for side in (slice(0, 3), slice(-3, None)):
+            edge = alpha[:, :, side].max(axis=2)
+            assert empty_rows.sum() > 0 and edge[empty_rows].mean() < 16, (prompt, edge[empty_rows].mean())

@@ -39,6 +39,12 @@ class RefinerConfig:
     # layout stay Stage I's. Free, its residual had drifted every colour darker (a red heart came out brown).
     # (Zero-mean 2×2 blocks were tried first: any smooth residual then turns into 2-pixel stripes.)
     detail_only: bool = False
+    # Border padding of every conv. Zeros read as half-transparent grey (0 in [−1, 1]) beside the transparent
+    # white background (alpha −1), so each conv saw a false edge at the image border and the refiner painted it:
+    # a faint grey line down pixel columns 1–2 (alpha 65–136 in rows where the image is empty). Replicate
+    # padding continues the background; on the bundled model (trained with zeros) it removes the line (alpha
+    # 85 → 0.6 there) and changes the interior by 0.007 of the range. Applies to older cards too.
+    padding: str = "replicate"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -68,6 +74,9 @@ class Refiner(nn.Module):
         self.res = nn.Sequential(*[ResBlock(cfg.ch) for _ in range(cfg.n_res)])
         self.up = nn.Conv2d(cfg.ch, cfg.ch // 2, 3, padding=1)
         self.out = nn.Conv2d(cfg.ch // 2, cfg.img_channels, 3, padding=1)
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                m.padding_mode = cfg.padding
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
