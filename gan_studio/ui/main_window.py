@@ -396,7 +396,7 @@ class MainWindow(QMainWindow):
         if len(req.keys) < 2:
             raise ValueError("add two or more images to the walk first")
         return self.worker.submit("export", self.model_id or "",
-                                  lambda s: str(write_video(s.walk_frames(req), path, fps=fps, size=size)),
+                                  lambda s: write_video(s.walk_frames(req), path, fps=fps, size=size).describe(),
                                   convert=False)
 
     def export_video_dialog(self) -> None:
@@ -409,7 +409,9 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export walk", "walk.mp4",
                                               "MP4 video (*.mp4);;Animated GIF (*.gif)")
         if path:
-            self.export_video(Path(path), size=256)
+            from ..core.io.export import MP4_SIZE
+
+            self.export_video(Path(path), size=MP4_SIZE if path.lower().endswith(".mp4") else 256)
 
     # -- recipes / drag & drop ------------------------------------------------------------------------------
     def open_recipe(self, path: Path) -> None:
