@@ -49,6 +49,7 @@ LIBRARIES = (
     ("safetensors", "Apache-2.0"),
     ("platformdirs", "MIT"),
     ("emoji", "BSD-3-Clause"),
+    ("av", "BSD-3-Clause (PyAV); its wheel bundles FFmpeg (LGPL-3.0-or-later) and libx264 (GPL-2.0-or-later)"),
 )
 
 

@@ -41,8 +41,15 @@ def cmd_info(args: argparse.Namespace) -> int:
         recipe = read_recipe(Path(args.file))
     except RecipeError as exc:
         raise CliError(str(exc)) from exc
-    emit(args, recipe, "\n".join(f"{k}: {json.dumps(v)}" for k, v in recipe.items()))
+    emit(args, recipe, "\n".join(f"{k}: {_shown(k, v)}" for k, v in recipe.items()))
     return 0
+
+
+def _shown(key: str, value: object) -> str:
+    """A value as JSON, but the sketch pad's embedded drawing (base64 PNG) as its size; --json gives it whole."""
+    if key == "drawing" and isinstance(value, str):
+        return f"<PNG, {len(value) * 3 // 4} bytes>"
+    return json.dumps(value)
 
 
 @command("models")

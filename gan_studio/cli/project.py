@@ -85,7 +85,7 @@ def load_latent(path: str) -> Any:
 @command("age")
 def cmd_age(args: argparse.Namespace) -> int:
     from ..core.io.export import export_png, write_video
-    from ..core.io.images import grid, save_png
+    from ..core.io.images import grid
     from ..core.sessions.age import AgeSession
     from ..core.sessions.cond_requests import AgeRequest
     from ..core.sessions.requests import Source
@@ -114,7 +114,7 @@ def cmd_age(args: argparse.Namespace) -> int:
         frames = sess.strip(req, ages)
         if out.suffix.lower() in (".gif", ".mp4"):
             write_video(frames, out, fps=8)
-        else:
-            save_png(grid(frames, cols=len(frames)), out)
+        else:  # the recipe of the first face, and the ages: the age panel reopens it
+            export_png(grid(frames, cols=len(frames)), out, {**sess.recipe(req.at(ages[0])), "ages": ages})
     emit(args, {"file": str(out), "ages": ages}, f"wrote {out}")
     return 0

@@ -36,7 +36,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--frames", type=int, default=24, help="frames between keyframes")
     v.add_argument("--fps", type=int, default=24)
     v.add_argument("--psi", type=float, default=1.0)
-    v.add_argument("--size", type=int, default=None)
+    v.add_argument("--size", type=int, default=None,
+                   help="frame size in pixels (upscaled); default 512 for .mp4, the model's size for .gif")
     v.add_argument("--loop", action="store_true", help="return to the first keyframe")
     v.add_argument("-o", "--out", required=True, help=".gif or .mp4")
 
@@ -105,7 +106,7 @@ def cmd_mix(args: argparse.Namespace) -> int:
 
 @command("video")
 def cmd_video(args: argparse.Namespace) -> int:
-    from ..core.io.export import write_video
+    from ..core.io.export import MP4_SIZE, write_video
     from ..core.sessions.generator import Source, WalkRequest
 
     sess = _session(args)
@@ -115,6 +116,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     req = WalkRequest(model_id=sess.model_id, keys=keys, frames_per_key=args.frames, psi=args.psi,
                       loop=args.loop)
     frames = sess.walk_frames(req)
-    write_video(frames, Path(args.out), fps=args.fps, size=args.size)
-    print(f"wrote {len(frames)} frames to {args.out}")
+    out = Path(args.out)
+    size = args.size if args.size is not None or out.suffix.lower() != ".mp4" else MP4_SIZE
+    print(f"wrote {write_video(frames, out, fps=args.fps, size=size).describe()}")
     return 0

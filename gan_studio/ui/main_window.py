@@ -406,7 +406,7 @@ class MainWindow(QMainWindow):
         if len(req.keys) < 2:
             raise ValueError("add two or more images to the walk first")
         return self.worker.submit("export", self.model_id or "",
-                                  lambda s: str(write_video(s.walk_frames(req), path, fps=fps, size=size)),
+                                  lambda s: write_video(s.walk_frames(req), path, fps=fps, size=size).describe(),
                                   convert=False)
 
     def export_video_dialog(self) -> None:
@@ -419,32 +419,44 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export walk", "walk.mp4",
                                               "MP4 video (*.mp4);;Animated GIF (*.gif)")
         if path:
-            self.export_video(Path(path), size=256)
+            from ..core.io.export import MP4_SIZE
+
+            self.export_video(Path(path), size=MP4_SIZE if path.lower().endswith(".mp4") else 256)
 
     # -- recipes / drag & drop ------------------------------------------------------------------------------
     def open_recipe(self, path: Path) -> None:
-        """Restore the explorer or mixer state stored in an exported PNG."""
+        """Restore the state stored in an exported PNG, in the panel that made it (core says which)."""
         from ..core.io.recipe import RecipeError, read_recipe
-        from ..core.sessions.requests import MixRequest, request_from_recipe
+        from ..core.sessions.recipes import panel_for_recipe
 
-        if self._open_text_recipe(path):
-            return
-        if self.age.open_recipe(path):  # an aged face: the age panel restores it
-            self.show_panel("age")
-            return
         try:
-            req = request_from_recipe(read_recipe(path))
+            recipe = read_recipe(path)
+            panel = panel_for_recipe(recipe)
+            if panel == "text":
+                self._open_text_recipe(recipe)
+            elif panel == "age":
+                self.age.open_recipe(path)  # an aged face or strip: the age panel restores it (and its errors)
+                self.show_panel("age")
+                return
+            elif panel in ("sketch", "translate"):
+                self._open_tool_recipe(panel, recipe, path)
+            else:
+                self._open_generator_recipe(recipe)
         except (RecipeError, ValueError) as exc:
             self._show_error(str(exc))
             QMessageBox.warning(self, "Cannot open recipe", str(exc))
             return
+        self.statusBar().showMessage(f"Restored {path.name}", 5000)
+
+    def _open_generator_recipe(self, recipe: dict[str, Any]) -> None:
+        """The explorer's (an image or a walk) or the mixer's state."""
+        from ..core.sessions.requests import MixRequest, request_from_recipe
+
+        req = request_from_recipe(recipe)
         if req.model_id != self.model_id:
             idx = self.model_picker.findData(req.model_id)
             if idx < 0:
-                msg = f"This image was made with model {req.model_id!r}, which is not in your library."
-                self._show_error(msg)
-                QMessageBox.warning(self, "Model not found", msg)
-                return
+                raise ValueError(f"This image was made with model {req.model_id!r}, which is not in your library.")
             self.model_picker.setCurrentIndex(idx)
         if isinstance(req, MixRequest):
             self.mixer.set_request(req)
@@ -456,36 +468,26 @@ class MainWindow(QMainWindow):
         else:
             self.explorer.apply_recipe(req)
             self.explorer_dock.raise_()
-        self.statusBar().showMessage(f"Restored {path.name}", 5000)
 
-    def _open_text_recipe(self, path: Path) -> bool:
-        """A text-prompt export goes to the Text panel (its prompt, seed and variation); False if not one."""
-        from ..core.io.recipe import RecipeError, read_recipe
+    def _open_text_recipe(self, recipe: dict[str, Any]) -> None:
+        """A text-prompt export goes to the Text panel (its prompt, seed and variation)."""
         from ..core.sessions.cond_requests import cond_request_from_recipe
 
-        try:
-            recipe = read_recipe(path)
-        except RecipeError:
-            return False  # open_recipe reports it
-        if recipe.get("kind") != "text":
-            return False
-        try:
-            req = cond_request_from_recipe(recipe)
-        except ValueError as exc:
-            self._show_error(str(exc))
-            QMessageBox.warning(self, "Cannot open recipe", str(exc))
-            return True
+        req = cond_request_from_recipe(recipe)
         idx = self.text.model_combo.findData(req.model_id)
         if idx < 0:
-            msg = f"This image was made with text model {req.model_id!r}, which is not in your library."
-            self._show_error(msg)
-            QMessageBox.warning(self, "Model not found", msg)
-            return True
+            raise ValueError(f"This image was made with text model {req.model_id!r}, which is not in your library.")
         self.text.model_combo.setCurrentIndex(idx)
         self.show_panel("text")
         self.text.apply_request(req)
-        self.statusBar().showMessage(f"Restored {path.name}", 5000)
-        return True
+
+    def _open_tool_recipe(self, panel: str, recipe: dict[str, Any], path: Path) -> None:
+        """A sketch pad painting (its drawing and seed) or a translation (direction, fit, the image translated)."""
+        from ..core.sessions.recipes import sketch_from_recipe, translate_from_recipe
+
+        rec = sketch_from_recipe(recipe) if panel == "sketch" else translate_from_recipe(recipe)
+        (self.sketch if panel == "sketch" else self.translate).apply_recipe(rec, path)
+        self.show_panel(panel)  # wakes the panel: the recipe's model loads once
 
     def open_recipe_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open image recipe", "", "PNG images (*.png)")

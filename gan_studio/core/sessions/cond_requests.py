@@ -75,3 +75,28 @@ def cond_request_from_recipe(recipe: dict[str, Any]) -> AgeRequest | TextRequest
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
     raise ValueError(f"unknown recipe kind {recipe.get('kind')!r}")
+
+
+STRIP_LENGTHS = (2, 12)  # the age panel's strip shows this many ages, evenly spaced baby → old
+MAX_RECIPE_AGES = 256
+
+
+def strip_ages_from_recipe(recipe: dict[str, Any]) -> tuple[float, ...] | None:
+    """The ages of an exported age strip, or None for a single face; raises ValueError when malformed."""
+    ages = recipe.get("ages")
+    if ages is None:
+        return None
+    if (not isinstance(ages, list) or not 1 <= len(ages) <= MAX_RECIPE_AGES
+            or not all(isinstance(a, int | float) and not isinstance(a, bool) and 0 <= a <= 1 for a in ages)):
+        raise ValueError(f"recipe is malformed: ages must be a list of numbers 0 … 1, not {ages!r}"[:200])
+    return tuple(float(a) for a in ages)
+
+
+def panel_strip_length(ages: tuple[float, ...]) -> int | None:
+    """How many ages the panel's strip shows to repeat ``ages``; None when they are not its evenly spaced ones
+    (`gan-studio age --ages` takes any list)."""
+    n = len(ages)
+    lo, hi = STRIP_LENGTHS
+    if not lo <= n <= hi or any(abs(a - i / (n - 1)) > 1e-3 for i, a in enumerate(ages)):
+        return None
+    return n

@@ -475,19 +475,24 @@ class AgePanel(ModelPanel):
             self.use_image(path)
 
     def open_recipe(self, path: Path) -> bool:
-        """Restore an exported age image; False when ``path`` holds no age recipe."""
+        """Restore an exported age image or PNG strip; False when ``path`` holds no age recipe."""
         recipe = has_recipe(path)
         if recipe is None or recipe.get("kind") != "age":
             return False
-        from ...core.sessions.cond_requests import cond_request_from_recipe
+        from ...core.sessions.cond_requests import cond_request_from_recipe, panel_strip_length, strip_ages_from_recipe
 
         try:
-            self.apply_request(cond_request_from_recipe(recipe))
+            req, ages = cond_request_from_recipe(recipe), strip_ages_from_recipe(recipe)
+            self.apply_request(req)
         except ValueError as exc:
             self.info.setText(f"⚠ {exc}")
             self.error.emit(str(exc))
             return True
-        self.info.setText(f"Restored {path.name}")
+        n = panel_strip_length(ages) if ages is not None else None
+        if n is not None:  # a PNG strip: as many ages again
+            self.n_spin.setValue(n)
+        note = "" if ages is None or n is not None else f" (its {len(ages)} ages are not evenly spaced baby → old)"
+        self.info.setText(f"Restored {path.name}{note}")
         return True
 
     # -- export -----------------------------------------------------------------------------------------

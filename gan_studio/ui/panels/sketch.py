@@ -489,7 +489,7 @@ class SketchPanel(ModelPanel):
             self.export(Path(path))
 
     def export(self, path: Path) -> int | None:
-        """Write the painting (PNG + recipe) and the sketch beside it as ``<name>-sketch.png``."""
+        """Write the painting (PNG + recipe, the drawing in it) and the sketch beside it as ``<name>-sketch.png``."""
         if not self.model_id:
             return None
         path = path.with_suffix(".png")
@@ -500,13 +500,35 @@ class SketchPanel(ModelPanel):
             import numpy as np
 
             from ...core.io.export import export_png
+            from ...core.sessions.recipes import sketch_recipe_fields
 
-            recipe = s.recipe(kind="sketch", seed=seed, sketch_file=sketch_path.name, canvas=list(arr.shape))
-            export_png(s.sketch(arr, seed), path, recipe)
+            export_png(s.sketch(arr, seed), path, s.recipe(**sketch_recipe_fields(arr, seed, sketch_path.name)))
             export_png(np.repeat(arr[..., None], 3, axis=2), sketch_path)
             return str(path)
 
         return self.worker.submit("sketch-export", self.model_id, write, convert=False)
+
+    def apply_recipe(self, rec: Any, png: Path) -> None:
+        """Restore an export (a ``core.sessions.recipes.SketchRecipe``): model, variation seed and drawing.
+
+        The drawing comes from the recipe; an older export without it restores from the sketch beside it."""
+        if self.model_combo.findData(rec.model_id) < 0:
+            raise ValueError(f"This painting was made with sketch model {rec.model_id!r}, which is not in your "
+                             "library.")
+        self.set_model(rec.model_id)
+        self.variation_check.setChecked(rec.seed is not None)
+        if rec.seed is not None:
+            self.seed_box.setValue(rec.seed)
+        if rec.drawing is not None:
+            self.canvas.set_paper(gray_qimage(rec.drawing))
+        elif (beside := rec.sketch_beside(png)) is not None and rec.trace:
+            self.load_image(beside)
+        elif beside is not None and not (sheet := QImage(str(beside))).isNull():
+            self.canvas.set_paper(sheet)
+        else:
+            self.info.setText(f"Restored the settings; the sketch {rec.sketch_file or ''} is not beside it")
+            return
+        self.info.setText(f"Restored {Path(png).name}")
 
     # -- results ---------------------------------------------------------------------------------------
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:

@@ -85,6 +85,15 @@ def is_image_file(path: str) -> bool:
     return path.lower().endswith(IMAGE_SUFFIXES)
 
 
+def _droppable(event: Any) -> list[Any]:
+    """Dropped local images to translate: any picture, other panels' exports too, but not our own exports."""
+    from ..projection import has_recipe
+
+    urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+    return [u for u in urls if u.isLocalFile() and is_image_file(u.toLocalFile())
+            and (has_recipe(Path(u.toLocalFile())) or {}).get("kind") != "translate"]
+
+
 class TranslatePanel(ModelPanel):
     """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
 
@@ -98,6 +107,8 @@ class TranslatePanel(ModelPanel):
         self.last_task = 0
         self.job: BatchJob | None = None
         self._input: Any = None  # HWC uint8 RGBA of the opened image
+        self._want_direction: str | None = None  # a restored recipe's, until the model's directions arrive
+        self._note = ""  # what a restored recipe could not restore, kept until the directions arrive
         self._shown = 0
         self._build()
         self.setAcceptDrops(True)
@@ -248,18 +259,16 @@ class TranslatePanel(ModelPanel):
         return True
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if any(u.isLocalFile() and is_image_file(u.toLocalFile()) for u in urls):
+        if _droppable(event):
             event.acceptProposedAction()
         else:
-            event.ignore()
+            event.ignore()  # a translation exported here goes to the window, which restores its settings
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        for url in event.mimeData().urls():
-            if url.isLocalFile() and is_image_file(url.toLocalFile()):
-                event.acceptProposedAction()
-                self.open_image(Path(url.toLocalFile()))
-                return
+        for url in _droppable(event):
+            event.acceptProposedAction()
+            self.open_image(Path(url.toLocalFile()))
+            return
 
     # -- translation ------------------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -380,6 +389,25 @@ class TranslatePanel(ModelPanel):
             self.job.cancel()
             self.job.wait()
 
+    def apply_recipe(self, rec: Any, png: Path) -> None:
+        """Restore an export (a ``core.sessions.recipes.TranslateRecipe``): model, direction, fit, and the image
+        translated where it still sits beside the export (the recipe keeps only its name)."""
+        if self.model_combo.findData(rec.model_id) < 0:
+            raise ValueError(f"This translation was made with model {rec.model_id!r}, which is not in your "
+                             "library.")
+        self.fit_combo.blockSignals(True)
+        self.fit_combo.setCurrentIndex(max(0, self.fit_combo.findData(rec.fit)))
+        self.fit_combo.blockSignals(False)
+        self._want_direction = rec.direction  # the directions arrive with the model (translate-info)
+        self.set_model(rec.model_id)
+        source = rec.source_beside(png)
+        if source is not None:
+            self.open_image(source)
+        else:
+            self._note = (f"Restored the settings; open {rec.source or 'the original image'} to translate it again "
+                          "(it is not beside the export)")
+            self.caption.setText(self._note)
+
     # -- results ---------------------------------------------------------------------------------------
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
         if key == "translate" and task_id > self._shown:
@@ -395,7 +423,7 @@ class TranslatePanel(ModelPanel):
             self.caption.setText(f"Exported {Path(result).name}")
 
     def _fill_directions(self, directions: dict[str, str]) -> None:
-        keep = self.direction()
+        keep, self._want_direction = self._want_direction or self.direction(), None
         self.direction_combo.blockSignals(True)
         self.direction_combo.clear()
         for key, label in directions.items():
@@ -403,7 +431,12 @@ class TranslatePanel(ModelPanel):
         idx = self.direction_combo.findData(keep)
         self.direction_combo.setCurrentIndex(max(0, idx))
         self.direction_combo.blockSignals(False)
-        self.caption.setText(f"{self.source.name} ready" if self.source else "Open an image, or drop one here.")
+        if self.direction_combo.currentData() != keep and keep is not None:
+            self.caption.setText(f"⚠ {self.model_id} has no direction {keep!r}; showing {self.direction()}")
+        else:
+            ready = f"{self.source.name} ready" if self.source else "Open an image, or drop one here."
+            self.caption.setText(self._note or ready)
+        self._note = ""
         self.refresh()
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:

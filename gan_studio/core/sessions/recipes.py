@@ -1,0 +1,139 @@
+"""What an exported PNG's recipe means: which panel reopens it, and the sketch pad's and translate panel's
+settings (the explorer, mixer, age and text kinds are parsed beside their requests).
+
+Everything here is torch- and Qt-free; a malformed recipe is one ``ValueError`` that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PANELS = {"render": "explorer", "walk": "explorer", "mix": "mixer", "age": "age", "text": "text",
+          "sketch": "sketch", "translate": "translate"}
+FITS = ("model", "native")
+SKETCH_SIDES = (16, 4096)  # the pad's paper is 256 px; anything outside this is not one of ours
+
+
+def panel_for_recipe(recipe: dict[str, Any]) -> str:
+    """The panel that restores ``recipe`` ("explorer", "mixer", "age", "text", "sketch" or "translate")."""
+    kind = recipe.get("kind")
+    if kind not in PANELS:
+        raise ValueError(f"unknown recipe kind {kind!r}: this image was made by another version or tool")
+    return PANELS[kind]
+
+
+@dataclass(frozen=True, eq=False)
+class SketchRecipe:
+    """A sketch pad export: the model, the dropout seed (None: no variation) and the drawing itself."""
+
+    model_id: str
+    seed: int | None
+    drawing: np.ndarray | None  # HW uint8, 255 paper and 0 ink; None in a recipe that does not carry it
+    sketch_file: str | None  # the sketch written beside the painting (older exports restore from it)
+    trace: bool = False  # `gan-studio sketch --trace`: ``sketch_file`` is a photo whose edges were traced
+
+    def sketch_beside(self, png: Path) -> Path | None:
+        """The sketch (or traced photo) file next to the exported ``png``, where it still exists."""
+        if not self.sketch_file:
+            return None
+        candidate = Path(png).parent / Path(self.sketch_file).name
+        return candidate if candidate.is_file() else None
+
+
+@dataclass(frozen=True)
+class TranslateRecipe:
+    """A translate panel export: the model, direction and fit, and the name of the image translated."""
+
+    model_id: str
+    direction: str | None
+    fit: str
+    source: str | None
+
+    def source_beside(self, png: Path) -> Path | None:
+        """The translated image, where it sits next to the export (the recipe keeps only its name)."""
+        if not self.source:
+            return None
+        candidate = Path(png).parent / Path(self.source).name
+        return candidate if candidate.is_file() else None
+
+
+def encode_drawing(drawing: np.ndarray) -> str:
+    """HW uint8 → base64 of a grayscale PNG (a few KiB for a line drawing; the recipe chunk is zipped too)."""
+    from PIL import Image
+
+    if drawing.ndim != 2 or drawing.dtype != np.uint8:
+        raise ValueError(f"a drawing is HW uint8, not {drawing.shape} {drawing.dtype}")
+    buf = io.BytesIO()
+    Image.fromarray(drawing, "L").save(buf, format="PNG", optimize=True)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def decode_drawing(text: Any) -> np.ndarray:
+    from PIL import Image
+
+    if not isinstance(text, str):
+        raise ValueError("the drawing is not text")
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(text, validate=True))) as im:
+            arr = np.asarray(im.convert("L"))
+    except (binascii.Error, OSError, ValueError, SyntaxError) as exc:
+        raise ValueError(f"the drawing does not decode ({exc})") from exc
+    lo, hi = SKETCH_SIDES
+    if arr.shape[0] != arr.shape[1] or not lo <= arr.shape[0] <= hi:
+        raise ValueError(f"the drawing is {arr.shape[1]}×{arr.shape[0]}, not a square sheet of {lo} … {hi} px")
+    return arr
+
+
+def sketch_recipe_fields(drawing: np.ndarray, seed: int | None, sketch_file: str) -> dict[str, Any]:
+    """What the sketch pad adds to the translator session's recipe (kind "sketch")."""
+    return {"kind": "sketch", "seed": seed, "sketch_file": sketch_file, "canvas": list(drawing.shape),
+            "drawing": encode_drawing(drawing)}
+
+
+def _model_id(recipe: dict[str, Any]) -> str:
+    model_id = recipe.get("model_id")
+    if not isinstance(model_id, str) or not model_id:
+        raise ValueError("it names no model")
+    return model_id
+
+
+def _opt_str(recipe: dict[str, Any], key: str) -> str | None:
+    value = recipe.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{key} is {type(value).__name__}, not text")
+    return value
+
+
+def sketch_from_recipe(recipe: dict[str, Any]) -> SketchRecipe:
+    """Parse a kind "sketch" recipe; raises ValueError("recipe is malformed: …")."""
+    try:
+        if recipe.get("kind") != "sketch":
+            raise ValueError(f"kind is {recipe.get('kind')!r}, not 'sketch'")
+        seed = recipe.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31):
+            raise ValueError(f"seed {seed!r} is not a whole number 0 … 2147483647")
+        drawing = decode_drawing(recipe["drawing"]) if recipe.get("drawing") is not None else None
+        sketch_file = _opt_str(recipe, "sketch_file") or _opt_str(recipe, "source")  # source: `gan-studio sketch`
+        return SketchRecipe(_model_id(recipe), seed, drawing, sketch_file, bool(recipe.get("trace", False)))
+    except ValueError as exc:
+        raise ValueError(f"recipe is malformed: {exc}") from exc
+
+
+def translate_from_recipe(recipe: dict[str, Any]) -> TranslateRecipe:
+    """Parse a kind "translate" recipe; raises ValueError("recipe is malformed: …")."""
+    try:
+        if recipe.get("kind") != "translate":
+            raise ValueError(f"kind is {recipe.get('kind')!r}, not 'translate'")
+        fit = recipe.get("fit", "model")
+        if fit not in FITS:
+            raise ValueError(f"fit {fit!r} is not one of {', '.join(FITS)}")
+        return TranslateRecipe(_model_id(recipe), _opt_str(recipe, "direction"), fit, _opt_str(recipe, "source"))
+    except ValueError as exc:
+        raise ValueError(f"recipe is malformed: {exc}") from exc
