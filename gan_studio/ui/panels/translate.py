@@ -239,6 +239,7 @@ class TranslatePanel(ModelPanel):
 
     def open_image(self, path: Path) -> bool:
         """Show ``path`` as the 'before' and translate it; an unreadable file gives a message."""
+        self._note = ""
         reader = QImageReader(str(path))
         reader.setAutoTransform(True)  # honour EXIF rotation, as the core's readers do
         image = reader.read()
@@ -413,8 +414,9 @@ class TranslatePanel(ModelPanel):
         if key == "translate" and task_id > self._shown:
             self._shown = task_id
             self.view.set_after(result)
+            note = f" — {self._note}" if self._note else ""  # kept until another image is opened
             self.caption.setText(f"{self.source.name if self.source else ''} · {self.direction_combo.currentText()}"
-                                 f" · {ms:.0f} ms")
+                                 f" · {ms:.0f} ms{note}")
             self.frameTime.emit(ms)
         elif key == "translate-info":
             self._fill_directions(result)
@@ -436,7 +438,6 @@ class TranslatePanel(ModelPanel):
         else:
             ready = f"{self.source.name} ready" if self.source else "Open an image, or drop one here."
             self.caption.setText(self._note or ready)
-        self._note = ""
         self.refresh()
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
