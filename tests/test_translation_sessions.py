@@ -113,3 +113,18 @@ def test_cli_sketch_translate_upscale(tiny_library, image_folder, tmp_path, caps
     assert Image.open(tmp_path / "u.png").size == (128, 128)
     assert main(["translate", "--model", TINY_SR_ID, "--input", str(src), "-o", str(tmp_path / "x.png")]) == 2
     assert "not a translate model" in capsys.readouterr().err
+
+
+def test_an_empty_or_nearly_empty_sketch_paints_nothing():
+    """The bundled sketch model once painted a large yellow smear on an empty canvas."""
+    sess = TranslatorSession.open("sketch2emoji-128")
+    blank = np.full((128, 128), 255, np.uint8)
+    assert sess.sketch(blank).shape == (128, 128, 4) and sess.sketch(blank)[..., 3].max() == 0
+    dot = blank.copy()
+    dot[60:64, 60:64] = 0  # a stray 4×4 dot
+    assert sess.sketch(dot)[..., 3].max() == 0
+    circle = blank.copy()
+    yy, xx = np.mgrid[:128, :128]
+    circle[np.abs(np.hypot(yy - 64, xx - 64) - 40) < 2] = 0  # a drawn circle paints
+    painted = sess.sketch(circle)
+    assert painted[..., 3].astype(float).mean() > 20

@@ -33,6 +33,9 @@ class BatchReport:
     cancelled: bool = False
 
 
+MIN_INK = 0.002  # share of a sketch's pixels that must be ink (at 128 px: 33 pixels, a short stroke) to paint
+
+
 def to_net_input(img: np.ndarray, channels: int) -> torch.Tensor:
     """HWC uint8 with 1, 3 or 4 channels → 1×C×H×W in [−1, 1]; RGB is composited on white (as in training)."""
     if img.ndim == 2:
@@ -162,6 +165,13 @@ class TranslatorSession:
                                                                     + 127.5).round().astype(np.uint8)
         if sketch.shape != (self.resolution, self.resolution):
             sketch = _resize_to(sketch[..., None], (self.resolution, self.resolution))[..., 0]
+        if int((sketch < 128).sum()) < MIN_INK * sketch.size:
+            # Nothing drawn yet (or a stray dot): the model would invent a smear from nothing; an empty drawing
+            # paints an empty, transparent picture.
+            out = np.zeros((*sketch.shape, self.card.channels), np.uint8)
+            if self.card.channels == 3:
+                out[:] = 255
+            return out
         return self.run(sketch, seed=seed)
 
     def upscale(self, img: np.ndarray, tile: int = 256) -> np.ndarray:
