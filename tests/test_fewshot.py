@@ -151,3 +151,12 @@ def test_a_model_slower_or_worse_in_bf16_stays_fp32(monkeypatch):
     monkeypatch.setattr(dev, "measure_bf16", lambda threads=None: {"speedup": 0.5, "psnr_db": 60.0})
     got = precision.session_precision("other", lambda: torch.zeros(1), torch.device("cpu"))
     assert got["precision"] == "fp32" and "not faster" in got["reason"]
+
+
+def test_the_machine_is_measured_even_from_inside_a_render(monkeypatch):
+    """The first render of a session triggers the measurement under torch's inference mode."""
+    from gan_studio.core.device import choose_precision
+
+    monkeypatch.setenv("GAN_STUDIO_PRECISION", "auto")
+    with torch.inference_mode():
+        assert choose_precision(torch.device("cpu"), None, threads=1) in ("bf16", "fp32")

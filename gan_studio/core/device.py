@@ -76,41 +76,46 @@ def measure_bf16(threads: int | None = None, size: int = 64, channels: int = 64)
     """Time a small conv stack (forward + backward, the shape of a generator's middle layers) in fp32 and under
     bf16 autocast, and the PSNR of bf16's output against fp32's. CPUs differ by 10×: AMX or avx512_bf16 units
     make bf16 2–5× faster, AVX2-only ones make it slower."""
-    import time
-
     old = torch.get_num_threads()
     if threads:
         torch.set_num_threads(threads)
     try:
-        gen = torch.Generator().manual_seed(0)
-        x = torch.randn(8, channels, size, size, generator=gen)
-        ws = [torch.randn(channels, channels, 3, 3, generator=gen) * (2 / (9 * channels)) ** 0.5
-              for _ in range(3)]
-        for w in ws:
-            w.requires_grad_(True)
-
-        def run(bf16: bool) -> tuple[float, torch.Tensor]:
-            best = math.inf
-            out = x
-            for _ in range(4):
-                t0 = time.perf_counter()
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    h = x
-                    for w in ws:
-                        h = torch.nn.functional.leaky_relu(torch.nn.functional.conv2d(h, w, padding=1), 0.2)
-                h.float().square().mean().backward()
-                best = min(best, time.perf_counter() - t0)
-                out = h.detach().float()
-            return best, out
-
-        t32, y32 = run(False)
-        t16, y16 = run(True)
-        mse = float((y32 - y16).square().mean())
-        peak = float(y32.abs().max()) or 1.0
-        psnr = 10 * math.log10(peak**2 / mse) if mse > 0 else math.inf
+        with torch.inference_mode(False), torch.enable_grad():  # callers may be rendering under inference mode
+            return _measure_bf16(size, channels, threads or old)
     finally:
         torch.set_num_threads(old)
-    return {"cpu": cpu_name(), "torch": torch.__version__, "threads": threads or old, "fp32_ms": round(t32 * 1e3, 2),
+
+
+def _measure_bf16(size: int, channels: int, threads: int) -> dict[str, Any]:
+    import time
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(8, channels, size, size, generator=gen)
+    ws = [torch.randn(channels, channels, 3, 3, generator=gen) * (2 / (9 * channels)) ** 0.5
+          for _ in range(3)]
+    for w in ws:
+        w.requires_grad_(True)
+
+    def run(bf16: bool) -> tuple[float, torch.Tensor]:
+        best = math.inf
+        out = x
+        for _ in range(4):
+            t0 = time.perf_counter()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                h = x
+                for w in ws:
+                    h = torch.nn.functional.leaky_relu(torch.nn.functional.conv2d(h, w, padding=1), 0.2)
+            h.float().square().mean().backward()
+            best = min(best, time.perf_counter() - t0)
+            out = h.detach().float()
+        return best, out
+
+    t32, y32 = run(False)
+    t16, y16 = run(True)
+    mse = float((y32 - y16).square().mean())
+    peak = float(y32.abs().max()) or 1.0
+    psnr = 10 * math.log10(peak**2 / mse) if mse > 0 else math.inf
+    return {"cpu": cpu_name(), "torch": torch.__version__, "threads": threads, "fp32_ms": round(t32 * 1e3, 2),
             "bf16_ms": round(t16 * 1e3, 2), "speedup": round(t32 / t16, 2), "psnr_db": round(min(psnr, 200.0), 1)}
 
 

@@ -1,4 +1,5 @@
-"""Model and folder evaluation: SWD and our Fréchet distance (FD-emoji) against a reference folder."""
+"""Model and folder evaluation against a reference folder: SWD, our Fréchet distance (FD-emoji) and sharpness
+(high-frequency energy relative to the real images: the judge a blur cannot fool)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..data.images import load_folder
 from ..library.registry import Library
 from ..nets.featurenet import FeatureNet, embed
 from .frechet import frechet_distance
+from .sharpness import sharpness
 from .swd import sliced_wasserstein
 
 FEATURE_MODEL = "featurenet-emoji-64"
@@ -32,6 +34,7 @@ def compare(reference: np.ndarray, candidate: np.ndarray, library: Library | Non
     out: dict[str, Any] = sliced_wasserstein(ref_sub[..., :c], cand_sub[..., :c], seed=seed)
     net = _feature_net(lib)
     out["fd_emoji"] = round(frechet_distance(embed(net, reference), embed(net, candidate)), 3)
+    out.update(sharpness(reference, candidate))
     out["n_reference"], out["n_candidate"] = len(reference), len(candidate)
     return out
 
@@ -71,9 +74,10 @@ def store_in_card(model_id: str, result: dict[str, Any], command: str, library: 
     floor = result.get("floor", {})
     how = (f"{result['n_candidate']} generated (seeds 0…, psi {result['psi']}) vs {result['n_reference']} "
            f"training images; floor = held-out split vs training split; command: {command}")
-    keep = [m for m in card.metrics if not str(m.get("name", "")).startswith(("swd", "fd_emoji"))]
+    judged = ("swd", "fd_emoji", "sharpness")
+    keep = [m for m in card.metrics if not str(m.get("name", "")).startswith(judged)]
     for key, value in result.items():
-        if key.startswith(("swd", "fd_emoji")):
+        if key.startswith(judged):
             keep.append({"name": key, "value": value, "real_vs_real_floor": floor.get(key), "how": how})
     card.metrics = keep
     card.write(card.folder)
