@@ -124,7 +124,7 @@ WRONG = [(cmd, model) for cmd in COMMAND_TASKS for model, task in BUNDLED_TASKS.
 def test_a_model_of_another_task_names_the_command_to_use(cmd, model, tmp_path, capsys):
     assert main(_argv(cmd, model, tmp_path)) == 2
     line = _one_clean_line(capsys.readouterr().err)
-    assert line.startswith(f"gan-studio {cmd}: error: {model} is not a model for `gan-studio {cmd}`")
+    assert line.startswith(f"gan-studio {cmd}: error: {model} is not a {cmd} model (its tasks: ")
     right = BUNDLED_TASKS[model]
     if right is None:
         assert "gan-studio metrics" in line and "draws no images" in line

@@ -105,8 +105,7 @@ def require_task(model_id: str, command: str, tasks: tuple[str, ...], library: A
         said = "it draws no images: `gan-studio metrics` uses it to score other models' images"
     else:
         said = "no command renders it"
-    raise CliError(f"{model_id} is not a model for `gan-studio {command}` (its tasks: {', '.join(card.tasks)}); "
-                   f"{said}")
+    raise CliError(f"{model_id} is not a {command} model (its tasks: {', '.join(card.tasks)}); {said}")
 
 
 # -- outputs are never overwritten silently ------------------------------------------------------------------
