@@ -106,7 +106,7 @@ def test_core_packages_import_each_other_without_cycles():
 
 # top to bottom: a core package may import packages of its own row or below (docs/architecture.md's picture)
 CORE_LAYERS = [("jobs",), ("training", "metrics", "importers", "exporters"), ("sessions",), ("families",), ("text",),
-               ("library",), ("nets", "data"), ("io", "device")]
+               ("library",), ("nets", "data"), ("io", "device", "defaults")]
 
 
 def test_core_packages_import_only_the_layers_below():
@@ -115,7 +115,7 @@ def test_core_packages_import_only_the_layers_below():
               if _layer(a) in rank and _layer(b) in rank and rank[_layer(b)] < rank[_layer(a)]]
     assert upward == []
     packages = {p.name for p in (Path(__file__).parents[1] / "gan_studio" / "core").iterdir()
-                if p.is_dir() and (p / "__init__.py").exists()} | {"device"}
+                if p.is_dir() and (p / "__init__.py").exists()} | {"device", "defaults"}
     assert packages == {name for row in CORE_LAYERS for name in row}, "place a new core package in CORE_LAYERS"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import CliError, command, emit, parse_seeds
+from ..core.defaults import PSI
+from .common import CliError, add_overwrite, add_setting, command, emit, parse_seeds, refuse_existing, require_task
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -13,11 +14,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--model", required=True)
     d.add_argument("--k", type=int, default=8, help="how many directions (default: 8)")
     d.add_argument("--seed", type=int, default=0, help="the image the sheet edits (default: 0)")
-    d.add_argument("--psi", type=float, default=0.7, help="truncation ψ of that image (default: 0.7)")
+    add_setting(d, "--psi", PSI)
     d.add_argument("--amounts", default="-3,-1.5,0,1.5,3", help="standard deviations, one column each")
     d.add_argument("--layers", default="all", help="all | coarse | middle | fine | e.g. 0-3 (the layers edited)")
     d.add_argument("-o", "--out", help="write a sheet: one row per direction, one column per amount")
     d.add_argument("--json", action="store_true")
+    add_overwrite(d)
 
 
 def _amounts(text: str) -> list[float]:
@@ -59,7 +61,12 @@ def cmd_directions(args: argparse.Namespace) -> int:
     if not 1 <= args.k <= 64:
         raise CliError("--k is 1 … 64")
     amounts = _amounts(args.amounts)
-    sess = GeneratorSession.open(args.model, device=args.device)
+    refuse_existing(args, args.out)
+    from ..core.library.registry import Library
+
+    lib = Library()
+    require_task(args.model, args.cmd, ("explore",), library=lib)
+    sess = GeneratorSession.open(args.model, library=lib, device=args.device)
     info = sess.directions(args.k)
     lines = [f"{d['index']:>3}  {100 * d['explained']:5.1f} % of w's variance" for d in info]
     data = {"model": sess.model_id, "directions": info}

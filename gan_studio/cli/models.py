@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .common import CliError, command, emit
+from .common import CliError, add_overwrite, command, emit, refuse_existing
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     mx.add_argument("--format", choices=["onnx", "torchscript"], required=True)
     mx.add_argument("-o", "--out", required=True)
     mx.add_argument("--direction", help="translators: AtoB, BtoA or up (default: the first)")
+    add_overwrite(mx)
 
 
 @command("info")
@@ -68,6 +69,7 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.models_cmd == "export":
         from ..core.exporters.model_export import export_model
 
+        refuse_existing(args, args.out)
         out = export_model(args.id, args.format, Path(args.out), direction=args.direction, library=lib)
         print(f"wrote {out}")
         return 0

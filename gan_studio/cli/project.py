@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, command, emit, read_image
+from ..core.defaults import AGE, BASE_AGE, COND_PSI, PROJECTION_STEPS
+from .common import CliError, add_setting, command, emit, read_image, require_task
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -14,9 +15,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--model", required=True)
     pr.add_argument("--input", required=True, help="image file")
     pr.add_argument("-o", "--out", required=True, help="latent file (.npz); the reconstruction goes beside it")
-    pr.add_argument("--steps", type=int, default=200)
+    pr.add_argument("--steps", type=int, default=PROJECTION_STEPS, help="default: %(default)s")
     pr.add_argument("--w", action="store_true", help="fit one w (W) instead of one per layer (W+)")
-    pr.add_argument("--age", type=float, default=2 / 3, help="age models: the age the image shows (0…1)")
+    add_setting(pr, "--age", BASE_AGE, help="age models: the age the image shows")
     pr.add_argument("--gender", choices=["any", "male", "female"], default="any")
     pr.add_argument("--skin-tone", type=int, default=0, choices=range(6))
     pr.add_argument("--json", action="store_true")
@@ -28,13 +29,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--latent", help="a latent from `gan-studio project`")
     src.add_argument("--input", help="an image: projected first")
     when = ag.add_mutually_exclusive_group(required=True)
-    when.add_argument("--age", type=float, help="0 (baby) … 1 (old)")
+    when.add_argument("--age", type=float, help=f"{AGE.lo:g} (baby) … {AGE.hi:g} (old)")
     when.add_argument("--ages", help="comma list, e.g. 0,0.33,0.66,1 (writes a strip)")
     ag.add_argument("--gender", choices=["any", "male", "female"], default="any")
     ag.add_argument("--skin-tone", type=int, default=0, choices=range(6))
-    ag.add_argument("--base-age", type=float, default=2 / 3, help="the age an --input/--latent image shows")
-    ag.add_argument("--psi", type=float, default=1.0)
-    ag.add_argument("--steps", type=int, default=200, help="projection steps for --input")
+    add_setting(ag, "--base-age", BASE_AGE, help="the age an --input/--latent image shows")
+    add_setting(ag, "--psi", COND_PSI)
+    ag.add_argument("--steps", type=int, default=PROJECTION_STEPS, help="projection steps for --input (default: "
+                    "%(default)s)")
     ag.add_argument("-o", "--out", required=True, help="PNG (one age), or PNG strip / .gif / .mp4 (--ages)")
     ag.add_argument("--json", action="store_true")
 
@@ -44,13 +46,16 @@ def cmd_project(args: argparse.Namespace) -> int:
     import numpy as np
 
     from ..core.io.images import save_png
+    from ..core.library.registry import Library
     from ..core.sessions.open import open_session
 
-    sess = open_session(args.model, device=args.device)
+    lib = Library()
+    card = require_task(args.model, "project", ("explore", "age"), library=lib)
     image = read_image(args.input)
+    sess = open_session(args.model, library=lib, device=args.device)
     if not hasattr(sess, "project"):
         raise CliError(f"{args.model} cannot project images (family without a latent space)")
-    if sess.__class__.__name__ == "AgeSession":
+    if "age" in card.tasks:
         source, res = sess.project(image, base_age=args.age, gender=args.gender, skin_tone=args.skin_tone,
                                    steps=args.steps)
     else:
@@ -86,11 +91,14 @@ def load_latent(path: str) -> Any:
 def cmd_age(args: argparse.Namespace) -> int:
     from ..core.io.export import export_png, write_video
     from ..core.io.images import grid
+    from ..core.library.registry import Library
     from ..core.sessions.age import AgeSession
     from ..core.sessions.cond_requests import AgeRequest
     from ..core.sessions.requests import Source
 
-    sess = AgeSession.open(args.model, device=args.device)
+    lib = Library()
+    require_task(args.model, "age", ("age",), library=lib)
+    sess = AgeSession.open(args.model, library=lib, device=args.device)
     if args.seed is not None:
         source = Source.from_seed(args.seed)
     elif args.latent:
@@ -105,8 +113,8 @@ def cmd_age(args: argparse.Namespace) -> int:
         ages = [float(a) for a in args.ages.split(",")] if args.ages else [float(args.age)]
     except ValueError as exc:
         raise CliError(f"bad --ages {args.ages!r}: use numbers 0…1 separated by commas") from exc
-    if any(not 0.0 <= a <= 1.0 for a in ages):
-        raise CliError("ages run from 0 (baby) to 1 (old)")
+    if any(not AGE.lo <= a <= AGE.hi for a in ages):
+        raise CliError(f"ages run from {AGE.lo:g} (baby) to {AGE.hi:g} (old)")
     if args.ages is None:
         req = req.at(ages[0])
         export_png(sess.render(req), out, sess.recipe(req))

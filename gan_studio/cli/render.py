@@ -5,47 +5,54 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import CliError, command, emit, parse_seeds
+from ..core.defaults import NOISE_MODES, NOISE_STRENGTH, PSI, SEED_COUNT, VIDEO_FPS, WALK_FRAMES
+from .common import CliError, add_overwrite, add_setting, command, emit, parse_seeds, refuse_existing, require_task
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     g = sub.add_parser("generate", help="render seeds to PNGs (with recipes)")
     g.add_argument("--model", required=True)
-    g.add_argument("--seeds", default="0-7")
-    g.add_argument("--psi", type=float, default=1.0)
-    g.add_argument("--noise", choices=["const", "random", "none"], default="const")
-    g.add_argument("--noise-strength", type=float, default=1.0)
+    g.add_argument("--seeds", default=f"0-{SEED_COUNT - 1}", help="e.g. 1-8,12 (default: %(default)s)")
+    add_setting(g, "--psi", PSI)
+    g.add_argument("--noise", choices=NOISE_MODES, default=NOISE_MODES[0], help="noise inputs (default: %(default)s)")
+    add_setting(g, "--noise-strength", NOISE_STRENGTH)
     g.add_argument("--size", type=int, default=None, help="export size in pixels (upscaled)")
     g.add_argument("-o", "--out", required=True, help="output folder")
     g.add_argument("--grid", help="also write all seeds as one grid PNG")
     g.add_argument("--json", action="store_true")
+    add_overwrite(g)
 
     m = sub.add_parser("mix", help="style-mixing grid: rows × cols with layers from the column source")
     m.add_argument("--model", required=True)
     m.add_argument("--rows", required=True)
     m.add_argument("--cols", required=True)
-    m.add_argument("--layers", default="coarse", help="coarse | middle | fine | 0-3,6")
-    m.add_argument("--psi", type=float, default=1.0)
-    m.add_argument("--noise", choices=["const", "random", "none"], default="const")
+    m.add_argument("--layers", default="coarse", help="coarse | middle | fine | 0-3,6 (default: %(default)s)")
+    add_setting(m, "--psi", PSI)
+    m.add_argument("--noise", choices=NOISE_MODES, default=NOISE_MODES[0], help="noise inputs (default: %(default)s)")
     m.add_argument("-o", "--out", required=True, help="output PNG")
     m.add_argument("--json", action="store_true")
+    add_overwrite(m)
 
     v = sub.add_parser("video", help="GIF or MP4 of a walk through seeds")
     v.add_argument("--model", required=True)
     v.add_argument("--seeds", required=True, help="keyframe seeds, e.g. 1,5,9")
-    v.add_argument("--frames", type=int, default=24, help="frames between keyframes")
-    v.add_argument("--fps", type=int, default=24)
-    v.add_argument("--psi", type=float, default=1.0)
+    v.add_argument("--frames", type=int, default=WALK_FRAMES, help="frames between keyframes (default: %(default)s)")
+    v.add_argument("--fps", type=int, default=VIDEO_FPS, help="default: %(default)s")
+    add_setting(v, "--psi", PSI)
     v.add_argument("--size", type=int, default=None,
                    help="frame size in pixels (upscaled); default 512 for .mp4, the model's size for .gif")
     v.add_argument("--loop", action="store_true", help="return to the first keyframe")
     v.add_argument("-o", "--out", required=True, help=".gif or .mp4")
+    add_overwrite(v)
 
 
-def _session(args: argparse.Namespace):
+def _session(args: argparse.Namespace, task: str):
+    from ..core.library.registry import Library
     from ..core.sessions.generator import GeneratorSession
 
-    return GeneratorSession.open(args.model, device=args.device)
+    lib = Library()
+    require_task(args.model, args.cmd, (task,), library=lib)
+    return GeneratorSession.open(args.model, library=lib, device=args.device)
 
 
 @command("generate")
@@ -55,8 +62,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from ..core.sessions.generator import RenderRequest
 
     seeds = parse_seeds(args.seeds)
-    sess = _session(args)
     out = Path(args.out)
+    refuse_existing(args, *(out / f"seed{seed:06d}.png" for seed in seeds), args.grid)
+    sess = _session(args, "explore")
     written, tiles = [], []
     for seed in seeds:
         req = RenderRequest(model_id=sess.model_id, seed=seed, psi=args.psi, noise_mode=args.noise,
@@ -93,7 +101,8 @@ def cmd_mix(args: argparse.Namespace) -> int:
     from ..core.io.export import export_png
     from ..core.sessions.generator import MixRequest, Source
 
-    sess = _session(args)
+    refuse_existing(args, args.out)
+    sess = _session(args, "mix")
     rows = tuple(Source.from_seed(s) for s in parse_seeds(args.rows))
     cols = tuple(Source.from_seed(s) for s in parse_seeds(args.cols))
     req = MixRequest(model_id=sess.model_id, rows=rows, cols=cols,
@@ -109,7 +118,8 @@ def cmd_video(args: argparse.Namespace) -> int:
     from ..core.io.export import MP4_SIZE, write_video
     from ..core.sessions.generator import Source, WalkRequest
 
-    sess = _session(args)
+    refuse_existing(args, args.out)
+    sess = _session(args, "explore")
     keys = tuple(Source.from_seed(s) for s in parse_seeds(args.seeds))
     if len(keys) < 2:
         raise CliError("a walk needs at least two keyframe seeds")

@@ -6,16 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from .common import CliError, command, emit, parse_seeds
+from ..core.defaults import COND_PSI, SEED_COUNT, VARIATION
+from .common import CliError, add_setting, command, emit, parse_seeds, require_task
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     tx = sub.add_parser("text", help="images from a text prompt (StackGAN-style)")
     tx.add_argument("--model", required=True)
     tx.add_argument("--prompt", required=True)
-    tx.add_argument("--seeds", default="0-7")
-    tx.add_argument("--variation", type=float, default=0.0, help="conditioning noise 0…1")
-    tx.add_argument("--psi", type=float, default=1.0)
+    tx.add_argument("--seeds", default=f"0-{SEED_COUNT - 1}", help="e.g. 1-8,12 (default: %(default)s)")
+    add_setting(tx, "--variation", VARIATION, help="conditioning noise: 0 = the prompt's average reading")
+    add_setting(tx, "--psi", COND_PSI)
     tx.add_argument("-o", "--out", required=True, help="output folder")
     tx.add_argument("--grid", help="also write all seeds as one grid PNG")
     tx.add_argument("--rank", type=int, default=1, metavar="K",
@@ -61,11 +62,14 @@ def cmd_matcher(args: argparse.Namespace) -> int:
 def cmd_text(args: argparse.Namespace) -> int:
     from ..core.io.export import export_png
     from ..core.io.images import grid, save_png
+    from ..core.library.registry import Library
     from ..core.sessions.cond_requests import TextRequest
     from ..core.sessions.text import TextSession
     from ..core.text.encoder import EncoderUnavailable
 
-    sess = TextSession.open(args.model, device=args.device)
+    lib = Library()
+    require_task(args.model, "text", ("text",), library=lib)
+    sess = TextSession.open(args.model, library=lib, device=args.device)
     req = TextRequest(args.model, args.prompt, seeds=tuple(parse_seeds(args.seeds)), variation=args.variation,
                       psi=args.psi)
     try:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, command
+from .common import CliError, command, refuse_existing
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +43,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--freeze-d", type=int, default=0,
                    help="stylegen: keep the first N discriminator blocks fixed (Freeze-D, with --base)")
     t.add_argument("--export", metavar="FOLDER", help="write the result as a library model here")
+    t.add_argument("--overwrite", action="store_true", help="let --export replace a model folder already there")
     t.add_argument("--id", help="model id for --export (default: the run folder's name)")
     t.add_argument("--export-train-state", action="store_true",
                    help="bundle the checkpoint with the exported model so it can be continued later")
@@ -80,6 +81,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..core import families
 
     spec = families.trainer(args.family)
+    refuse_existing(args, args.export)  # before training, not after an hour of it
     if spec.standalone:
         if not args.data or not args.export:
             raise CliError(f"--family {args.family} needs --data DIR and --export FOLDER")

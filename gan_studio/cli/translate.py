@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, command, emit, read_image
+from .common import CliError, command, emit, read_image, require_task
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -45,8 +45,8 @@ def _translator(model_id: str | None, task: str, device: str | None) -> Any:
         if not ids:
             raise CliError(f"no {task} model in the library; train one with `gan-studio train`")
         model_id = ids[0]
-    elif task not in lib.card(model_id).tasks:
-        raise CliError(f"{model_id} is not a {task} model (its tasks: {', '.join(lib.card(model_id).tasks)})")
+    else:
+        require_task(model_id, task, (task,), library=lib)
     return TranslatorSession.open(model_id, library=lib, device=device)
 
 

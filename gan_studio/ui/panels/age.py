@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.defaults import AGE, COND_PSI
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
 from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
@@ -103,7 +104,7 @@ class AgePanel(ModelPanel):
         self.tone_combo = QComboBox()
         for i, text in enumerate(SKIN_TONES):
             self.tone_combo.addItem(text, i)
-        self.psi = LabeledSlider(0.0, 1.0, 1.0)
+        self.psi = LabeledSlider(COND_PSI.lo, COND_PSI.hi, COND_PSI.default)
         self.psi.setToolTip("Truncation ψ: lower gives more typical faces, 1 the full variety")
 
         seed_row = QHBoxLayout()
@@ -163,7 +164,7 @@ class AgePanel(ModelPanel):
         self.view.setObjectName("ageView")
         self.caption = QLabel("")
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.age = LabeledSlider(0.0, 1.0, 0.5, step=0.01)
+        self.age = LabeledSlider(AGE.lo, AGE.hi, AGE.default, step=0.01)
         self.age.setToolTip("Age: youngest (baby) at the left, oldest at the right ([ younger, ] older)")
         self.age.label.hide()  # the level label below says it in words
         self.level_label = QLabel("")

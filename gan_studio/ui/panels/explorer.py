@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.defaults import NOISE_MODES, NOISE_STRENGTH, PSI
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip
 from .directions_box import DirectionsBox
@@ -37,9 +38,9 @@ class ExplorerState:
     """Everything the explorer shows; undo/redo moves between these."""
 
     seed: int = 0
-    psi: float = 0.7
-    noise_mode: str = "const"
-    noise_strength: float = 1.0
+    psi: float = PSI.default
+    noise_mode: str = NOISE_MODES[0]
+    noise_strength: float = NOISE_STRENGTH.default
     path: tuple[Any, ...] = ()  # Sources of the walk
     t: float = 0.0
     walking: bool = False
@@ -123,11 +124,11 @@ class ExplorerPanel(QWidget):
         self.random_btn = QPushButton("Random")
         self.random_btn.setToolTip("Random seed (R)")
         self.random_btn.setShortcut("R")
-        self.psi = LabeledSlider(0.0, 1.5, 0.7)
+        self.psi = LabeledSlider(PSI.lo, PSI.hi, PSI.default)
         self.psi.setToolTip("Truncation ψ: 0 = the average image, 1 = full variety")
         self.noise_mode = QComboBox()
-        self.noise_mode.addItems(["const", "random", "none"])
-        self.noise_strength = LabeledSlider(0.0, 2.0, 1.0)
+        self.noise_mode.addItems(list(NOISE_MODES))
+        self.noise_strength = LabeledSlider(NOISE_STRENGTH.lo, NOISE_STRENGTH.hi, NOISE_STRENGTH.default)
         self.fav_btn = QPushButton("★ Favourite")
         self.fav_btn.setShortcut("F")
         self.fav_btn.setToolTip("Add the current image to favourites (F)")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.defaults import NOISE_MODES, PSI
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import ImageView, LabeledSlider
 
@@ -75,9 +76,9 @@ class MixerPanel(QWidget):
         self.cols_edit.setToolTip("Column sources: the layers you pick come from these")
         self.rows_fav = QPushButton("Favourites")
         self.cols_fav = QPushButton("Favourites")
-        self.psi = LabeledSlider(0.0, 1.5, 0.7)
+        self.psi = LabeledSlider(PSI.lo, PSI.hi, PSI.default)
         self.noise_mode = QComboBox()
-        self.noise_mode.addItems(["const", "random", "none"])
+        self.noise_mode.addItems(list(NOISE_MODES))
         self.status = QLabel()
         self.status.setWordWrap(True)
 

@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
 from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
-DEFAULT_COUNT = 8
+DEFAULT_COUNT = SEED_COUNT
 MAX_COUNT = 32
 GRID_COLS = 4
 THROTTLE_MS = 150  # live re-render while the variation slider moves: at most one request per this many ms
@@ -172,10 +173,10 @@ class TextPanel(ModelPanel):
         self.start_seed.setRange(0, MAX_SEED - MAX_COUNT)
         self.start_seed.setKeyboardTracking(False)
         self.start_seed.setToolTip("First seed; the grid shows this seed and the ones after it")
-        self.variation = LabeledSlider(0.0, 1.0, 0.5)
+        self.variation = LabeledSlider(VARIATION.lo, VARIATION.hi, VARIATION.default)
         self.variation.setToolTip("Conditioning noise: 0 = the prompt's average reading, 1 = the full spread "
                                   "seen in training")
-        self.psi = LabeledSlider(0.0, 1.0, 1.0)
+        self.psi = LabeledSlider(COND_PSI.lo, COND_PSI.hi, COND_PSI.default)
         self.psi.setToolTip("Truncation ψ: lower = closer to the prompt's average image, less variety")
         self.best_first = QCheckBox("Best matches first")
         self.best_first.setChecked(self.settings.value(BEST_KEY, False, type=bool))  # 4× the time; see CHANGELOG
