@@ -128,3 +128,20 @@ def test_an_empty_or_nearly_empty_sketch_paints_nothing():
     circle[np.abs(np.hypot(yy - 64, xx - 64) - 40) < 2] = 0  # a drawn circle paints
     painted = sess.sketch(circle)
     assert painted[..., 3].astype(float).mean() > 20
+
+
+def test_an_upscale_too_big_for_memory_is_refused_before_allocating(tiny_library, tmp_path, monkeypatch, capsys):
+    """×4 of an 8000×8000 image would need about 57 GB while it is made: refused with the size that fits."""
+    import gan_studio.core.device as device
+
+    monkeypatch.setattr(device, "available_ram", lambda: 64 << 20)  # a machine with 64 MiB free
+    sess = TranslatorSession.open(TINY_SR_ID, library=tiny_library)
+    with pytest.raises(MemoryError, match=r"2048×2048 px .*largest result that fits is about \d+×\d+"):
+        sess.upscale(np.zeros((512, 512, 4), np.uint8))
+    assert sess.upscale(np.zeros((32, 32, 4), np.uint8)).shape == (128, 128, 4)  # small ones still work
+    big = tmp_path / "big.png"
+    Image.new("RGBA", (512, 512), (10, 200, 30, 255)).save(big)
+    code = main(["upscale", "--model", TINY_SR_ID, "--input", str(big), "-o", str(tmp_path / "out.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "largest result that fits" in err and "Traceback" not in err
+    assert not (tmp_path / "out.png").exists()

@@ -93,7 +93,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from ..core.families.registry import UnknownFamilyError
     from ..core.library.cards import LibraryError
 
-    return CliError, TrainingError, LibraryError, UnknownFamilyError, ValueError, OSError
+    return CliError, TrainingError, LibraryError, UnknownFamilyError, ValueError, OSError, MemoryError
 
 
 def _words(exc: BaseException) -> str:

@@ -158,3 +158,18 @@ def autocast(precision: str, device: torch.device) -> Any:
     """The autocast context for a chosen precision ("fp32" gives a disabled one)."""
     kind = device.type if device.type in ("cuda", "cpu") else "cpu"
     return torch.autocast(kind, dtype=torch.bfloat16, enabled=precision == "bf16" and device.type in ("cuda", "cpu"))
+
+
+def available_ram() -> int | None:
+    """Bytes the system can still give without swapping (Linux ``MemAvailable``; None where unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return None

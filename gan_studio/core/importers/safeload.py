@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ..device import available_ram
 from ..library.cards import LibraryError
 
 # What a network can need: a 1024-px StyleGAN2's largest tensor is ~9 MB and its whole snapshot (G, D, G_ema)
@@ -421,21 +422,6 @@ def torch_load_checked(data: bytes | Path, what: str) -> Any:
 
 
 # -- bounds ---------------------------------------------------------------------------------------------
-def available_ram() -> int | None:
-    """Bytes the system can still give without swapping (Linux ``MemAvailable``; None where unknown)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return None
-
-
 def memory_budget() -> int:
     """What one file's tensors may take: the fixed limit, or half the available RAM if that is less (the
     tensors are copied once more when they are converted)."""

@@ -36,6 +36,25 @@ class BatchReport:
 MIN_INK = 0.002  # share of a sketch's pixels that must be ink (at 128 px: 33 pixels, a short stroke) to paint
 
 
+BYTES_PER_OUTPUT_PIXEL = 14  # per channel and pixel: float32 result, its blend weight share, clamp copy, uint8
+
+
+def check_output_memory(out_h: int, out_w: int, channels: int) -> None:
+    """Refuse, before allocating, a result this machine cannot hold (e.g. ×4 of an 8000×8000 image is
+    32000×32000: about 57 GB while it is made), with the largest input that would fit."""
+    from ..device import available_ram
+
+    need = out_h * out_w * max(channels, 3) * BYTES_PER_OUTPUT_PIXEL
+    ram = available_ram()
+    if ram is None or need <= 0.8 * ram:
+        return
+    fits = (0.8 * ram / (max(channels, 3) * BYTES_PER_OUTPUT_PIXEL)) ** 0.5
+    raise MemoryError(f"the result would be {out_w}×{out_h} px ({out_w * out_h / 1e6:.0f} MP, about "
+                      f"{need / 2**30:.0f} GiB while it is made) and this machine has {ram / 2**30:.1f} GiB free; "
+                      f"the largest result that fits is about {int(fits)}×{int(fits)} px: use a smaller image or "
+                      "crop it")
+
+
 def to_net_input(img: np.ndarray, channels: int) -> torch.Tensor:
     """HWC uint8 with 1, 3 or 4 channels → 1×C×H×W in [−1, 1]; RGB is composited on white (as in training)."""
     if img.ndim == 2:
@@ -155,6 +174,7 @@ class TranslatorSession:
             work = _resize(img, self.resolution / max(h, w))
             out = to_image(self._forward(net, to_net_input(work, channels), seed, tile, overlap, stats_side))
             return _resize_to(out, (w * self.scale, h * self.scale))
+        check_output_memory(h * self.scale, w * self.scale, self.card.channels)
         x = to_net_input(img, channels)
         return to_image(self._forward(net, x, seed, tile, overlap, stats_side))
 
