@@ -126,3 +126,28 @@ def test_checkpoint_on_a_full_disk(tmp_path, monkeypatch):
     assert latest_checkpoint(tmp_path).name == "ckpt-00000010.pt"
     assert load_checkpoint(latest_checkpoint(tmp_path))["step"] == 10
     _no_temp_left(tmp_path / "checkpoints")
+
+
+def test_a_projected_latent_on_a_full_disk_keeps_the_old_one(tiny_library, tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from gan_studio.cli import main
+    from tests.conftest import TINY_ID
+
+    src = tmp_path / "me.png"
+    Image.new("RGBA", (16, 16), (200, 120, 40, 255)).save(src)
+    out = tmp_path / "me.npz"
+    assert main(["project", "--model", TINY_ID, "--input", str(src), "-o", str(out), "--steps", "2"]) == 0
+    good = out.read_bytes()
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    capsys.readouterr()
+    assert main(["project", "--model", TINY_ID, "--input", str(src), "-o", str(out), "--steps", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "disk full" in err and "Traceback" not in err
+    monkeypatch.undo()
+    assert out.read_bytes() == good and np.load(out)["ws"].ndim >= 1
+    _no_temp_left(tmp_path)

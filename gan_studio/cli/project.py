@@ -45,6 +45,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def cmd_project(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from ..core.io.atomic import atomic_save
     from ..core.io.images import save_png
     from ..core.library.registry import Library
     from ..core.sessions.open import open_session
@@ -61,10 +62,15 @@ def cmd_project(args: argparse.Namespace) -> int:
     else:
         source, res = sess.project(image, steps=args.steps, w_plus=not args.w)
     out = Path(args.out).with_suffix(".npz")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(out, ws=res.ws[0].cpu().numpy(), model_id=np.array(args.model), sha256=np.array(sess.sha256),
-             psnr=np.array(res.psnr), base_age=np.array(args.age), gender=np.array(args.gender),
-             skin_tone=np.array(args.skin_tone))
+    fields = {"ws": res.ws[0].cpu().numpy(), "model_id": np.array(args.model), "sha256": np.array(sess.sha256),
+              "psnr": np.array(res.psnr), "base_age": np.array(args.age), "gender": np.array(args.gender),
+              "skin_tone": np.array(args.skin_tone)}
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:  # a file object: np.savez would add ".npz" to a temp path's name
+            np.savez(fh, **fields)
+
+    atomic_save(out, write)  # a full disk leaves an older latent intact and says so
     recon = out.with_suffix(".png")
     save_png(res.image, recon)
     data = {"latent": str(out), "reconstruction": str(recon), "psnr_db": round(res.psnr, 2),
