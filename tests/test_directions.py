@@ -70,3 +70,26 @@ def test_edits_travel_in_the_recipe_and_the_session_reports_directions(faces):
     assert [d["index"] for d in info] == list(range(8)) and info[0]["explained"] >= info[1]["explained"] > 0
     with pytest.raises(ValueError, match="malformed"):
         request_from_recipe({**faces.recipe(req), "edits": [{"direction": "x"}]})
+
+
+def test_cli_directions_sheet_and_generate_with_edits(tmp_path, capsys):
+    from PIL import Image
+
+    from gan_studio.cli import main
+
+    sheet = tmp_path / "sheet.png"
+    assert main(["directions", "--model", "stylegen-faces-64", "--k", "3", "--amounts=-2,0,2", "-o", str(sheet),
+                 "--json"]) == 0
+    assert Image.open(sheet).size[0] > Image.open(sheet).size[1] * 0.9  # 3 columns × 3 rows of 64 px tiles
+    out = tmp_path / "edited"
+    assert main(["generate", "--model", "stylegen-faces-64", "--seeds", "3", "--edit", "0:2.5:coarse",
+                 "-o", str(out)]) == 0
+    from gan_studio.core.io.recipe import read_recipe
+    from gan_studio.core.sessions.requests import request_from_recipe
+
+    req = request_from_recipe(read_recipe(out / "seed000003.png"))
+    assert len(req.edits) == 1 and req.edits[0].direction == 0 and req.edits[0].layers[0] == 0
+    capsys.readouterr()
+    assert main(["generate", "--model", "stylegen-faces-64", "--seeds", "3", "--edit", "x:1", "-o",
+                 str(tmp_path / "bad")]) == 2
+    assert "K:AMOUNT" in capsys.readouterr().err

@@ -15,7 +15,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--k", type=int, default=8, help="how many directions (default: 8)")
     d.add_argument("--seed", type=int, default=0, help="the image the sheet edits (default: 0)")
     add_setting(d, "--psi", PSI)
-    d.add_argument("--amounts", default="-3,-1.5,0,1.5,3", help="standard deviations, one column each")
+    d.add_argument("--amounts", default="-3,-1.5,0,1.5,3",
+                   help="standard deviations, one column each; write --amounts=-2,0,2 (default: %(default)s)")
     d.add_argument("--layers", default="all", help="all | coarse | middle | fine | e.g. 0-3 (the layers edited)")
     d.add_argument("-o", "--out", help="write a sheet: one row per direction, one column per amount")
     d.add_argument("--json", action="store_true")

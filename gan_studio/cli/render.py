@@ -19,6 +19,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--size", type=int, default=None, help="export size in pixels (upscaled)")
     g.add_argument("-o", "--out", required=True, help="output folder")
     g.add_argument("--grid", help="also write all seeds as one grid PNG")
+    g.add_argument("--edit", action="append", default=[], metavar="K:AMOUNT[:LAYERS]",
+                   help="move along semantic direction K by AMOUNT σ, on LAYERS (all | coarse | middle | fine | "
+                        "e.g. 0-3); repeatable; see `gan-studio directions`")
     g.add_argument("--json", action="store_true")
     add_overwrite(g)
 
@@ -65,10 +68,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     refuse_existing(args, *(out / f"seed{seed:06d}.png" for seed in seeds), args.grid)
     sess = _session(args, "explore")
+    edits = parse_edits(args.edit, sess)
     written, tiles = [], []
     for seed in seeds:
         req = RenderRequest(model_id=sess.model_id, seed=seed, psi=args.psi, noise_mode=args.noise,
-                            noise_strength=args.noise_strength)
+                            noise_strength=args.noise_strength, edits=edits)
         img = sess.render(req)
         path = out / f"seed{seed:06d}.png"
         export_png(img, path, sess.recipe(req), size=args.size)
@@ -78,6 +82,26 @@ def cmd_generate(args: argparse.Namespace) -> int:
         save_png(grid(tiles, cols=min(8, len(tiles))), Path(args.grid))
     emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")
     return 0
+
+
+def parse_edits(specs: list[str], sess) -> tuple:
+    """``K:AMOUNT[:LAYERS]`` flags → the session's Edit objects, each checked against the model."""
+    from ..core.sessions.requests import Edit
+    from .directions import _layer_range
+
+    edits = []
+    for spec in specs:
+        parts = spec.split(":")
+        try:
+            k, amount = int(parts[0]), float(parts[1])
+        except (IndexError, ValueError) as exc:
+            raise CliError(f"bad --edit {spec!r}: use K:AMOUNT[:LAYERS], e.g. 0:2.5 or 1:-1:coarse") from exc
+        layers = _layer_range(parts[2] if len(parts) > 2 else "all", sess.num_ws, sess.layer_groups)
+        try:
+            edits.append(Edit(k, amount, layers))
+        except ValueError as exc:
+            raise CliError(f"bad --edit {spec!r}: {exc}") from exc
+    return tuple(edits)
 
 
 def _layers(text: str, num_ws: int, groups: dict[str, tuple[int, ...]]) -> tuple[int, ...]:
