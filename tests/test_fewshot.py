@@ -160,3 +160,29 @@ def test_the_machine_is_measured_even_from_inside_a_render(monkeypatch):
     monkeypatch.setenv("GAN_STUDIO_PRECISION", "auto")
     with torch.inference_mode():
         assert choose_precision(torch.device("cpu"), None, threads=1) in ("bf16", "fp32")
+
+
+def test_exported_weights_are_half_size_and_draw_the_same_image(image_folder, tmp_path):
+    from safetensors.torch import load_file
+
+    from gan_studio.core.library.registry import Library
+    from gan_studio.core.nets.fewshot import FewShotGenerator, fold_spectral_norm
+    from gan_studio.core.training.fewshot_trainer import export_fewshot, recalibrate_bn
+
+    train_fewshot(_cfg(image_folder, tmp_path / "run", 0.012))
+    card = export_fewshot(tmp_path / "run", tmp_path / "models" / "fs", "fs", "fs")
+    assert all(t.dtype == torch.float16 for t in load_file(str(card.file_for("generator"))).values()
+               if t.is_floating_point())
+    st = load_checkpoint(latest_checkpoint(tmp_path / "run"))
+    from gan_studio.core.nets.fewshot import FewShotConfig
+
+    G = FewShotGenerator(FewShotConfig.from_dict(json.loads(st["arch"])))
+    G.load_state_dict(st["G_ema"])
+    full = fold_spectral_norm(G)
+    recalibrate_bn(full)
+    loaded = families.load_model(Library([(tmp_path / "models", "user")]).card("fs"))
+    z = torch.randn(4, 16)
+    with torch.no_grad():
+        a, b = full(z, noise_mode="const"), loaded(z, noise_mode="const")
+    mse = float((a - b).square().mean())
+    assert 10 * np.log10(4 / max(mse, 1e-12)) > 40

