@@ -204,14 +204,16 @@ def test_favourites_feed_the_mixer(window, qtbot):
 
 
 def test_bad_recipe_file_gives_a_message(window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
-    bad = tmp_path / "bad.png"
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.textFormat())) or 0)
+    bad = tmp_path / "<h1>Imported OK<h1>.png"
     bad.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
     window.open_recipe(Path(bad))
-    assert shown and "not a readable image" in shown[0]
+    assert shown and "not a readable image" in shown[0][0]
+    assert "<h1>Imported OK<h1>" in shown[0][0] and shown[0][1] == Qt.TextFormat.PlainText  # shown as typed
 
 
 def test_worker_leaves_the_cores_a_training_job_uses(qtbot):

@@ -25,6 +25,7 @@ def window(qtbot, tiny_library, tmp_path, monkeypatch):
 
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warnings.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: warnings.append(box.text()) or 0)
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(worker=InferenceWorker(), settings=settings)
     win.warnings = warnings

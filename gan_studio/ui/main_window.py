@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .messages import esc, warn
 from .panels.age import AgePanel
 from .panels.explorer import ExplorerPanel
 from .panels.jobs import JobsPanel
@@ -249,7 +250,7 @@ class MainWindow(QMainWindow):
         card = shared_library().card(self.model_id)
         box = QMessageBox(self)
         box.setWindowTitle(card.name)
-        box.setText(f"<b>{card.name}</b><br>{card.description}<br>Licence: {card.license}")
+        box.setText(f"<b>{esc(card.name)}</b><br>{esc(card.description)}<br>Licence: {esc(card.license)}")
         box.setDetailedText(json.dumps(card.to_json(), indent=2))
         box.exec()
 
@@ -444,7 +445,7 @@ class MainWindow(QMainWindow):
                 self._open_generator_recipe(recipe)
         except (RecipeError, ValueError) as exc:
             self._show_error(str(exc))
-            QMessageBox.warning(self, "Cannot open recipe", str(exc))
+            warn(self, "Cannot open recipe", str(exc))
             return
         self.statusBar().showMessage(f"Restored {path.name}", 5000)
 
@@ -534,15 +535,15 @@ class MainWindow(QMainWindow):
             self._show_error(f"Import of {path.name} refused: {error}")
             box.setIcon(QMessageBox.Icon.Warning)
             box.setWindowTitle("Import refused")
-            box.setText(f"<b>{path.name}</b> was not imported.<br>{error}<br>Nothing from the file was run.")
+            box.setText(f"<b>{esc(path.name)}</b> was not imported.<br>{esc(error)}<br>Nothing from the file was run.")
         else:
             self.load_models()
             panel = "explorer" if "explore" in card.tasks else "translate"
             self.statusBar().showMessage(f"Imported {card.name} ({card.family}) — see the {panel} panel", 8000)
             box.setIcon(QMessageBox.Icon.Information)
             box.setWindowTitle("Model imported")
-            box.setText(f"<b>{card.name}</b> is in your library as <code>{card.id}</code> "
-                        f"({card.family}, {card.resolution} px; tasks: {', '.join(card.tasks)}).")
+            box.setText(f"<b>{esc(card.name)}</b> is in your library as <code>{esc(card.id)}</code> "
+                        f"({esc(card.family)}, {card.resolution} px; tasks: {esc(', '.join(card.tasks))}).")
             if "explore" in card.tasks:
                 idx = self.model_picker.findData(card.id)
                 if idx >= 0:

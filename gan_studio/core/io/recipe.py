@@ -30,10 +30,14 @@ def read_recipe(path: Path) -> dict[str, Any]:
         raise RecipeError(f"{path}: not a readable image ({exc})") from exc
     if text is None:
         raise RecipeError(f"{path}: no GAN Studio recipe in this image")
+    if len(text) > 4_000_000:
+        raise RecipeError(f"{path}: recipe is too large to be one of ours ({len(text)} characters)")
     try:
         recipe = json.loads(text)
     except json.JSONDecodeError as exc:
         raise RecipeError(f"{path}: recipe is damaged ({exc})") from exc
+    except RecursionError as exc:
+        raise RecipeError(f"{path}: recipe is damaged (nested too deeply)") from exc
     if not isinstance(recipe, dict) or recipe.get("app") != "gan-studio":
         raise RecipeError(f"{path}: recipe is not from GAN Studio")
     return recipe

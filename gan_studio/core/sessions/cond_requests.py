@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ... import __version__
-from .requests import RECIPE_VERSION, Source
+from .requests import RECIPE_VERSION, Source, _check_common
 
 AGE_LEVEL_NAMES = ("baby", "child", "adult", "old")
 
@@ -26,6 +27,17 @@ class AgeRequest:
     base_age: float = 2 / 3
     kind: str = field(default="age", init=False)
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.source, Source):
+            raise ValueError("an age request needs a source (a seed or a latent)")
+        _check_common(self.psi, self.noise_mode, 1.0)
+        for name in ("age", "base_age"):
+            v = getattr(self, name)
+            if not isinstance(v, int | float) or not math.isfinite(v) or not 0 <= v <= 1:
+                raise ValueError(f"{name.replace('_', ' ')} must be 0 (baby) … 1 (old), not {v!r}")
+        if isinstance(self.skin_tone, bool) or not isinstance(self.skin_tone, int) or not 0 <= self.skin_tone <= 5:
+            raise ValueError(f"skin tone must be 0 (default) … 5, not {self.skin_tone!r}")
+
     def at(self, age: float) -> AgeRequest:
         from dataclasses import replace
 
@@ -43,6 +55,18 @@ class TextRequest:
     psi: float = 1.0
     noise_mode: str = "const"
     kind: str = field(default="text", init=False)
+
+    def __post_init__(self) -> None:
+        _check_common(self.psi, self.noise_mode, 1.0)
+        if not isinstance(self.prompt, str) or len(self.prompt) > 2000:
+            raise ValueError("a prompt is text of at most 2000 characters")
+        if not 1 <= len(self.seeds) <= 1024:
+            raise ValueError("a text request draws 1 … 1024 seeds")
+        for seed in self.seeds:
+            Source(seed=seed)  # the same check as a source's
+        if not isinstance(self.variation, int | float) or not math.isfinite(self.variation) or \
+                not 0 <= self.variation <= 1:
+            raise ValueError(f"variation must be 0 … 1, not {self.variation!r}")
 
 
 def age_label_name(age: float) -> str:
@@ -62,7 +86,9 @@ def cond_recipe(req: AgeRequest | TextRequest, sha256: str) -> dict[str, Any]:
 
 def cond_request_from_recipe(recipe: dict[str, Any]) -> AgeRequest | TextRequest:
     try:
-        common = {"model_id": str(recipe["model_id"]), "psi": float(recipe.get("psi", 1.0)),
+        if not isinstance(recipe["model_id"], str) or not recipe["model_id"]:
+            raise ValueError(f"model_id must be a model's id, not {recipe['model_id']!r}")
+        common = {"model_id": recipe["model_id"], "psi": float(recipe.get("psi", 1.0)),
                   "noise_mode": str(recipe.get("noise_mode", "const"))}
         if recipe["kind"] == "age":
             return AgeRequest(**common, source=Source.from_json(recipe["source"]), age=float(recipe["age"]),
@@ -72,7 +98,7 @@ def cond_request_from_recipe(recipe: dict[str, Any]) -> AgeRequest | TextRequest
             return TextRequest(**common, prompt=str(recipe["prompt"]),
                                seeds=tuple(int(s) for s in recipe["seeds"]),
                                variation=float(recipe.get("variation", 0.0)))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
     raise ValueError(f"unknown recipe kind {recipe.get('kind')!r}")
 

@@ -11,6 +11,21 @@ from ... import __version__
 RECIPE_VERSION = 1
 
 
+NOISE_MODES = ("const", "random", "none")
+
+
+def _check_common(psi: float, noise_mode: str, noise_strength: float) -> None:
+    """Fields every generator request shares, checked where a request is made (a recipe, the CLI, the UI), so a
+    bad value is one clear error there instead of a failure deep in a render (or in every render after it)."""
+    if not isinstance(psi, int | float) or not math.isfinite(psi) or not -2.0 <= psi <= 3.0:
+        raise ValueError(f"ψ must be a number from −2 to 3, not {psi!r}")
+    if noise_mode not in NOISE_MODES:
+        raise ValueError(f"noise mode must be one of {', '.join(NOISE_MODES)}, not {noise_mode!r}")
+    strength_ok = isinstance(noise_strength, int | float) and math.isfinite(noise_strength)
+    if not strength_ok or not 0 <= noise_strength <= 10:
+        raise ValueError(f"noise strength must be 0 … 10, not {noise_strength!r}")
+
+
 @dataclass(frozen=True)
 class Source:
     """One latent: a seed, or an explicit w (e.g. a projected image) as a tuple of floats."""
@@ -33,8 +48,11 @@ class Source:
     def __post_init__(self) -> None:
         if (self.seed is None) == (self.w is None):
             raise ValueError("a source is either a seed or a w vector")
-        if self.seed is not None and not 0 <= self.seed < 2**32:
-            raise ValueError(f"seed must be 0 … 4294967295, not {self.seed}")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)
+                                      or not 0 <= self.seed < 2**32):
+            raise ValueError(f"seed must be a whole number 0 … 4294967295, not {self.seed!r}")
+        if self.w is not None and (len(self.w) > 65536 or not all(math.isfinite(v) for v in self.w)):
+            raise ValueError("a latent must be at most 65536 finite numbers")
 
     def describe(self) -> str:
         return f"seed {self.seed}" if self.seed is not None else (self.label or "latent")
@@ -92,6 +110,15 @@ class RenderRequest:
     edits: tuple[Edit, ...] = ()  # semantic-direction edits (sessions/directions.py), applied after ψ
     kind: str = field(default="render", init=False)
 
+    def __post_init__(self) -> None:
+        _check_common(self.psi, self.noise_mode, self.noise_strength)
+        if self.seed is not None:
+            Source(seed=self.seed)  # the same check as a source's
+        if not math.isfinite(self.t) or not 0 <= self.t <= max(0, len(self.path) - 1):
+            raise ValueError(f"walk position t must be 0 … {max(0, len(self.path) - 1)}, not {self.t!r}")
+        if len(self.path) > 256 or len(self.edits) > 64:
+            raise ValueError("at most 256 walk keys and 64 edits")
+
     def sources(self) -> tuple[Source, ...]:
         if self.path:
             return self.path
@@ -115,6 +142,13 @@ class MixRequest:
     noise_strength: float = 1.0
     kind: str = field(default="mix", init=False)
 
+    def __post_init__(self) -> None:
+        _check_common(self.psi, self.noise_mode, self.noise_strength)
+        if not self.rows or not self.cols or len(self.rows) > 64 or len(self.cols) > 64:
+            raise ValueError("a mix needs 1 … 64 row sources and 1 … 64 column sources")
+        if any(isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < 64 for i in self.layers):
+            raise ValueError(f"layers must be whole numbers 0 … 63, not {list(self.layers)!r}")
+
 
 @dataclass(frozen=True)
 class WalkRequest:
@@ -128,6 +162,14 @@ class WalkRequest:
     noise_strength: float = 1.0
     loop: bool = False
     kind: str = field(default="walk", init=False)
+
+    def __post_init__(self) -> None:
+        _check_common(self.psi, self.noise_mode, self.noise_strength)
+        if isinstance(self.frames_per_key, bool) or not isinstance(self.frames_per_key, int) or \
+                not 1 <= self.frames_per_key <= 1000:
+            raise ValueError(f"frames per key must be 1 … 1000, not {self.frames_per_key!r}")
+        if len(self.keys) > 256:
+            raise ValueError("a walk has at most 256 keys")
 
 
 def layer_groups(num_ws: int) -> dict[str, tuple[int, ...]]:
@@ -158,7 +200,9 @@ def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | 
     """Inverse of :func:`make_recipe`; raises ValueError on anything malformed."""
     try:
         kind = recipe["kind"]
-        common = {"model_id": str(recipe["model_id"]), "psi": float(recipe.get("psi", 1.0)),
+        if not isinstance(recipe["model_id"], str) or not recipe["model_id"]:
+            raise ValueError(f"model_id must be a model's id, not {recipe['model_id']!r}")
+        common = {"model_id": recipe["model_id"], "psi": float(recipe.get("psi", 1.0)),
                   "noise_mode": str(recipe.get("noise_mode", "const")),
                   "noise_strength": float(recipe.get("noise_strength", 1.0))}
         if kind == "render":
@@ -174,6 +218,6 @@ def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | 
         if kind == "walk":
             return WalkRequest(**common, keys=tuple(Source.from_json(s) for s in recipe["keys"]),
                                frames_per_key=int(recipe["frames_per_key"]), loop=bool(recipe["loop"]))
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
     raise ValueError(f"unknown recipe kind {kind!r}")

@@ -27,6 +27,7 @@ from ...core.jobs.diversity import collapse_warning, grid_diversity
 from ...core.jobs.store import JobError, read_events
 from ..job_runner import JobRunner
 from ..loss_plot import LossPlot
+from ..messages import warn
 from ..widgets import ImageView
 
 
@@ -229,7 +230,7 @@ class JobsPanel(QWidget):
             job = self.runner.store.create(spec, check)
         except (JobError, OSError, ValueError, KeyError) as exc:
             self.status.emit(f"⚠ {exc}")
-            QMessageBox.warning(self, "Cannot start", str(exc))
+            warn(self, "Cannot start", str(exc))
             return None
         self.current = None
         self.runner.poll()
