@@ -222,7 +222,7 @@ class AgePanel(ModelPanel):
         self.use_btn.clicked.connect(self.use_image_dialog)
         self.fav_btn.clicked.connect(self.add_favourite)
         self.export_btn.clicked.connect(self.export_dialog)
-        self.export_strip_btn.clicked.connect(self.export_strip_dialog)
+        self.export_strip_btn.clicked.connect(lambda: self.export_strip_dialog())  # not clicked(bool) as the suffix
         self.projector.projected.connect(self._projected)
         self.projector.busyChanged.connect(lambda busy: self.use_btn.setEnabled(not busy and bool(self.model_id)))
         for key, slot in (("[", lambda: self.age.set_value(max(0.0, self.age.value() - 0.05))),

@@ -505,7 +505,8 @@ class TextPanel(ModelPanel):
         self.focused = index
         for i, th in enumerate(self.thumbs):
             th.setChecked(i == index)
-        if not self.images or self.current is None:
+        if not self.images or self.current is None or not 0 <= index < min(len(self.images), len(self.current.seeds)):
+            # nothing there (or a grid of an older request whose seeds outnumber the new one's)
             self.view.set_image(None)
             self.caption.setText("")
             return
@@ -518,7 +519,7 @@ class TextPanel(ModelPanel):
 
     def focused_request(self) -> Any:
         """The focused image alone, as a request (what export writes and a recipe restores)."""
-        if self.current is None or not self.current.seeds:
+        if self.current is None or not 0 <= self.focused < len(self.current.seeds):
             return None
         return replace(self.current, seeds=(self.current.seeds[self.focused],))
 

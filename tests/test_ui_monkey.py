@@ -1,0 +1,156 @@
+"""A seeded monkey on the real window: random clicks, slider moves, combo picks, typing, shortcuts, panel
+switches, file dialogs answered with good, damaged and hostile files, drops and recipe opens, for a bounded
+time. Any exception raised in a slot fails the test (pytest-qt captures them), and the window must close
+within 5 s afterwards."""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QSlider,
+    QSpinBox,
+)
+
+from gan_studio.core.io.recipe import RECIPE_KEY
+
+SECONDS = 25.0
+SEED = 20261207
+
+
+def _files(folder: Path) -> list[Path]:
+    """What a user might pick: images, an image with a hostile recipe, garbage, a missing path, a folder."""
+    folder.mkdir()
+    rng = np.random.RandomState(0)
+    out = []
+    for i in range(3):
+        p = folder / f"img{i}.png"
+        Image.fromarray(rng.randint(0, 255, (40 + 30 * i, 50, 4), np.uint8)).save(p)
+        out.append(p)
+    info = PngImagePlugin.PngInfo()
+    info.add_text(RECIPE_KEY, '{"app": "gan-studio", "kind": "render", "model_id": "x", "seed": 1e400, "psi": "a"}')
+    bad_recipe = folder / "<b>recipe<b>.png"
+    Image.new("RGB", (8, 8)).save(bad_recipe, pnginfo=info)
+    garbage = folder / "garbage.png"
+    garbage.write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    pkl = folder / "model.pkl"
+    pkl.write_bytes(b"\x80\x04garbage")
+    sub = folder / "sub"
+    sub.mkdir()
+    Image.fromarray(rng.randint(0, 255, (32, 32, 3), np.uint8)).save(sub / "a.png")
+    return [*out, bad_recipe, garbage, pkl, folder / "missing.png", sub]
+
+
+@pytest.fixture
+def window(qtbot, tiny_library, tmp_path, monkeypatch):
+    from gan_studio.ui.main_window import MainWindow
+    from gan_studio.ui.worker import InferenceWorker
+
+    files = _files(tmp_path / "files")
+    rng = random.Random(SEED)
+    outs = tmp_path / "out"
+    outs.mkdir()
+
+    def pick(*_a, **_k):
+        return (str(rng.choice(files + [Path("")])), "")
+
+    def save(*_a, **_k):
+        return (str(outs / rng.choice(["a.png", "b.gif", "c.mp4", "d.onnx", "e.txt", "f.png"])), "")
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(pick))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(save))
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory",
+                        staticmethod(lambda *a, **k: str(rng.choice([files[-1], outs / "batch", Path("")]))))
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: (rng.choice(["smile", "", "<i>x"]),
+                                                                                rng.random() < 0.7)))
+    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda parent, title, label, items, *a, **k:
+                                                              (rng.choice(list(items)), rng.random() < 0.7)))
+    monkeypatch.setattr(QMessageBox, "exec", lambda self: 0)
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))
+    monkeypatch.setattr(QDialog, "exec", lambda self: 0)
+    monkeypatch.setattr(QMenu, "exec", lambda self, *a, **k: None)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(worker=InferenceWorker(), settings=settings)
+    qtbot.addWidget(win)
+    win.resize(1400, 900)
+    win.show()
+    win.load_models()
+    win.monkey_files = files
+    yield win
+
+
+def _targets(win):
+    found = [w for kind in (QAbstractButton, QSlider, QSpinBox, QComboBox, QLineEdit) for w in win.findChildren(kind)]
+    return [w for w in found if w.isVisible() and w.isEnabled()]
+
+
+def _drop(widget, path: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)
+    widget.dropEvent(event)
+
+
+@pytest.mark.slow
+def test_a_random_user_cannot_break_the_window(window, qtbot):
+    from gan_studio.core.defaults import PANELS
+
+    rng = random.Random(SEED)
+    counts: dict[str, int] = {}
+    t_end = time.monotonic() + SECONDS
+    while time.monotonic() < t_end:
+        roll = rng.random()
+        if roll < 0.06:
+            window.show_panel(rng.choice(list(PANELS)))
+            what = "panel"
+        elif roll < 0.10:
+            path = rng.choice(window.monkey_files)
+            (window.open_recipe(path) if rng.random() < 0.5 else _drop(window, path))
+            what = "open/drop"
+        else:
+            targets = _targets(window)
+            if not targets:
+                qtbot.wait(5)
+                continue
+            w = rng.choice(targets)
+            if isinstance(w, QAbstractButton):
+                w.click()
+                what = "click"
+            elif isinstance(w, QSlider):
+                w.setValue(rng.randint(w.minimum(), w.maximum()))
+                what = "slider"
+            elif isinstance(w, QSpinBox):
+                w.setValue(rng.randint(w.minimum(), min(w.maximum(), w.minimum() + 10_000)))
+                what = "spin"
+            elif isinstance(w, QComboBox):
+                if w.count():
+                    w.setCurrentIndex(rng.randrange(w.count()))
+                what = "combo"
+            else:
+                w.setText(rng.choice(["", "1-4,9", "nonsense", "-1", "9" * 30, "a red heart", "<b>x</b>"]))
+                w.editingFinished.emit()
+                what = "text"
+        counts[what] = counts.get(what, 0) + 1
+        qtbot.wait(rng.choice([0, 1, 2, 5]))
+    assert sum(counts.values()) > 200, counts
+    t0 = time.monotonic()
+    window.close()
+    assert time.monotonic() - t0 < 5.0
+    assert not window.worker.thread.isRunning()
