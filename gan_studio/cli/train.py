@@ -14,7 +14,8 @@ from .common import CliError, command, refuse_existing
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     t = sub.add_parser("train", help="train or fine-tune a model (runs until the budget or SIGTERM)")
-    t.add_argument("--family", default="stylegen", choices=trainer_families())
+    t.add_argument("--family", choices=trainer_families(),
+                   help="default: stylegen, or on --resume the run's own family")
     t.add_argument("--data", help="image folder")
     t.add_argument("--out", required=True, help="run folder")
     t.add_argument("--base", help="library model to fine-tune from")
@@ -75,11 +76,26 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    help="cyclegan: identity loss weight, relative to the cycle weight")
 
 
+def _saved_family(run: Path) -> str:
+    try:
+        saved = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CliError(f"nothing to resume in {run}: no config.json (was it started with gan-studio train?)") from exc
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot resume {run}: its config.json is unreadable ({exc})") from exc
+    family = saved.get("family") if isinstance(saved, dict) else None
+    if not isinstance(family, str):
+        raise CliError(f"cannot resume {run}: its config.json names no family")
+    return family
+
+
 @command("train")
 def cmd_train(args: argparse.Namespace) -> int:
     """Every family trains through its registered trainer (core.families): the shared loop, or a one-shot."""
     from ..core import families
 
+    if args.family is None:  # a resume names only the run: its family is in its config.json
+        args.family = _saved_family(Path(args.out)) if args.resume else "stylegen"
     spec = families.trainer(args.family)
     refuse_existing(args, args.export)  # before training, not after an hour of it
     if spec.standalone:
