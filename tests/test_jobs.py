@@ -133,6 +133,18 @@ def test_job_runs_pauses_resumes_and_registers(image_folder, tiny_library, tmp_p
     # From an older checkpoint, on demand.
     older = register_result(store.get(job.name), checkpoint=job.checkpoints()[0], num=16)
     assert older.id != card.id and older.training["step"] < t["step"]
+    # Registering again replaces this job's own model; a user model that only shares the name is kept.
+    again = register_result(store.get(job.name), num=16)
+    assert again.id == card.id and (again.folder / "card.json").is_file()
+    from gan_studio.core.library.registry import user_models_dir
+
+    shutil.rmtree(user_models_dir() / card.id)
+    mine = user_models_dir() / card.id
+    mine.mkdir()
+    (mine / "card.json").write_text(json.dumps({"id": card.id, "training": {"job": "someone-else"}}))
+    other = register_result(store.get(job.name), num=16)
+    assert other.id == f"{card.id}-2" and "someone-else" in (mine / "card.json").read_text()
+    assert not [p.name for p in user_models_dir().iterdir() if p.name.startswith(".")]
 
 
 def test_statuses_from_the_run_folder(image_folder):

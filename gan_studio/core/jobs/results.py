@@ -51,6 +51,35 @@ def measure(model_id: str | None, reference: Any, library: Library, num: int) ->
     return compare(reference, fake, library)
 
 
+def _free_id(model_id: str, job: Job) -> str:
+    """``model_id`` if free or this job's own earlier registration (which it replaces), else the first free
+    ``model_id-2``, ``-3``, …: a model the user made some other way is never replaced."""
+    import json
+
+    base, n = model_id, 1
+    while True:
+        card = user_models_dir() / model_id / "card.json"
+        if not (user_models_dir() / model_id).exists():
+            return model_id
+        try:
+            owner = json.loads(card.read_text(encoding="utf-8")).get("training", {}).get("job")
+        except (OSError, ValueError, AttributeError):
+            owner = None
+        if owner == job.name:
+            return model_id
+        n += 1
+        model_id = f"{base}-{n}"
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    old = folder.parent / f".{folder.name}.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def register_result(job: Job, checkpoint: Path | None = None, model_id: str | None = None,
                     name: str | None = None, num: int = 500, library: Library | None = None) -> ModelCard:
     """Register the job's latest (or a chosen) checkpoint as a user model with a measured card."""
@@ -60,9 +89,8 @@ def register_result(job: Job, checkpoint: Path | None = None, model_id: str | No
     spec = job.spec
     fam = families.get(spec.family)
     model_id = model_id or slug(f"{job.name}-{'final' if checkpoint is None else Path(checkpoint).stem}")
+    model_id = _free_id(model_id, job)
     folder = user_models_dir() / model_id
-    if folder.exists():
-        shutil.rmtree(folder)  # re-registering the same job replaces its model
     check = job.record.get("data_check", {})
     last = job.last_progress() or {}
     training = {"base_model": spec.base, "data_folder": spec.data, "data_files": check.get("usable"),
@@ -73,7 +101,11 @@ def register_result(job: Job, checkpoint: Path | None = None, model_id: str | No
     fields: dict[str, Any] = {"training": training,
                               "description": f"Fine-tuned on {check.get('usable', '?')} images from {spec.data}",
                               "license": "weights: yours, trained on your images (check their terms)"}
-    card = _export_from(job, checkpoint, folder, model_id, name or f"{job.name} ({spec.family})", fields)
+    staging = folder.parent / f".{model_id}.registering"
+    shutil.rmtree(staging, ignore_errors=True)
+    card = _export_from(job, checkpoint, staging, model_id, name or f"{job.name} ({spec.family})", fields)
+    _swap_in(staging, folder)  # the old model of this job stays whole until the new one is complete
+    card.folder = folder
     lib = library or Library()
     if "explore" in fam.tasks:
         ref, _ = load_folder(Path(job.record.get("train_data", spec.data)), card.resolution, card.channels)
@@ -87,7 +119,7 @@ def register_result(job: Job, checkpoint: Path | None = None, model_id: str | No
         after = measure(card.id, ref, lib, num)
         card.metrics = [{"name": key, "value": after[key], "before": None if before is None else before.get(key),
                          "before_model": spec.base, "how": how}
-                        for key in after if key.startswith(("swd", "fd_emoji"))]
+                        for key in after if key.startswith(("swd", "fd_emoji", "sharpness"))]
         card.write(folder)
     job.record["model_id"] = card.id
     job.save()
