@@ -352,7 +352,7 @@ def main() -> None:
         return
     sys.path.insert(0, str(HERE))
     import torch
-    from bench_generator import ceilings
+    from bench_generator import CONV_KEY, ceilings
 
     from _machine import machine
 
@@ -361,8 +361,8 @@ def main() -> None:
     if "lucidrains" in names:
         ensure_lucid()
     print(f"machine: {machine()}")
-    conv = ceilings()["conv3x3 fp32 (64ch, channels_last)"]
-    print(f"conv ceiling (fp32, channels_last, same run): {conv:.1f} GFLOP/s")
+    conv = ceilings()[CONV_KEY]
+    print(f"conv ceiling ({CONV_KEY}, same run): {conv:.1f} GFLOP/s")
     tmp = Path(tempfile.mkdtemp(prefix="bench-train-"))
     results = {n: run_worker(n, args, tmp / f"{n}.npy") for n in names}
     window = f"{args.quality_minutes:g} min" if args.quality_minutes else f"{args.seconds:g} s"
