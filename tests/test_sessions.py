@@ -150,3 +150,12 @@ def test_session_on_channels_last_matches_contiguous(sess):
     a = sess.render(req)
     sess.memory_format = torch.contiguous_format
     assert np.abs(a.astype(int) - sess.render(req).astype(int)).max() <= 1
+
+
+def test_preset_effects_measure_how_much_each_mixing_preset_changes_an_image():
+    from gan_studio.core.sessions.generator import GeneratorSession
+
+    sess = GeneratorSession.open("stylegen-faces-64", device="cpu")
+    effects = sess.preset_effects()
+    assert set(effects) == {"coarse", "middle", "fine"}
+    assert effects["coarse"] > effects["fine"] > 0  # coarse layers move an image most
