@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,46 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                         "another checkpoint of this architecture; Stage I keeps its progress")
     t.add_argument("--identity-weight", type=float, default=0.5,
                    help="cyclegan: identity loss weight, relative to the cycle weight")
+    add_family_options(t)
+
+
+def add_family_options(t: argparse.ArgumentParser) -> None:
+    """Every family's own options (core.families ``Option``, declared once in the family module); flags this
+    parser already has are left as they are. ``type=bool`` is a switch."""
+    from ..core import families
+
+    have = set(t._option_string_actions)
+    for opt, names in families.family_options():
+        if opt.flag in have:
+            continue
+        text = f"{', '.join(names)}: {opt.help}"
+        if opt.type is bool:
+            t.add_argument(opt.flag, dest=opt.dest, action="store_true", default=bool(opt.default), help=text)
+        else:
+            t.add_argument(opt.flag, dest=opt.dest, type=opt.type, default=opt.default, choices=opt.choices,
+                           help=text + (f" (default: {opt.default})" if opt.default is not None else ""))
+
+
+def family_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The chosen family's options as (TrainConfig fields, ``options`` for the rest); an option only other
+    families read, given a value of its own, is a clear error."""
+    from ..core import families
+    from ..core.training.config import TrainConfig
+
+    own = {o.dest for o in families.trainer(args.family).options}
+    for opt, names in families.family_options():
+        if opt.dest not in own and opt.dest not in TrainConfig.__dataclass_fields__ \
+                and getattr(args, opt.dest, opt.default) != opt.default:
+            raise CliError(f"{opt.flag} is an option of {', '.join(names)}, not of --family {args.family}")
+    fields_, options = {}, {}
+    for opt in families.trainer(args.family).options:
+        value = getattr(args, opt.dest, opt.default)
+        if opt.dest in TrainConfig.__dataclass_fields__:
+            if value is not None:
+                fields_[opt.dest] = value
+        else:
+            options[opt.dest] = value
+    return fields_, options
 
 
 def _saved_family(run: Path) -> str:
@@ -138,6 +179,8 @@ def _config(args: argparse.Namespace) -> Any:
                       layout_weight=args.layout_weight, refiner_l1=args.refiner_l1,
                       imle_weight=args.imle_weight, imle_samples=args.imle_samples,
                       precision=args.precision)
+    own_fields, options = family_settings(args)
+    cfg = replace(cfg, **own_fields, options=options)
     if not args.base or args.resume or args.continue_model:
         return cfg
     from ..core.library.registry import Library

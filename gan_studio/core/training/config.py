@@ -39,6 +39,9 @@ class TrainConfig:
     preview_every_s: float = 120.0
     keep_checkpoints: int = 2
     arch: dict = field(default_factory=dict)
+    # A family's own options that have no field here (core.families Option.dest → value), e.g. DCGAN's loss;
+    # a new run writes them into config.json complete, and a resume keeps the run's own.
+    options: dict = field(default_factory=dict)
     # auto: bf16 autocast where it is measured faster on this machine (core.device.choose_precision); a new run
     # writes its choice ("bf16" or "fp32") into config.json, so a resume computes exactly as before.
     precision: str = "auto"
