@@ -120,8 +120,8 @@ def family_settings(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str,
 def _saved_family(run: Path) -> str:
     try:
         saved = json.loads((run / "config.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise CliError(f"nothing to resume in {run}: no config.json (was it started with gan-studio train?)") from exc
+    except FileNotFoundError:
+        return "stylegen"  # no config: the resume itself says what is wrong with the folder
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot resume {run}: its config.json is unreadable ({exc})") from exc
     family = saved.get("family") if isinstance(saved, dict) else None
