@@ -190,7 +190,7 @@ def _cgan_session(class_folder: Path, tmp_path: Path, kimg: str, *extra: str):
     return families.open_session("m", lib)
 
 
-def test_cgan_classes_round_trip_through_the_card_and_change_the_render(class_folder, tmp_path):
+def test_cgan_classes_round_trip_through_the_card_and_change_the_render(class_folder, tmp_path, monkeypatch):
     from gan_studio.core.sessions.generator import RenderRequest
 
     sess = _cgan_session(class_folder, tmp_path, "0.4")  # 50 steps: batch norm's running statistics settle
@@ -201,6 +201,21 @@ def test_cgan_classes_round_trip_through_the_card_and_change_the_render(class_fo
     assert sess.set_class(1) == 1 and np.array_equal(sess.render(req), b)
     with pytest.raises(ValueError, match="not one of"):
         sess.set_class("triangles")
+    # The class travels in the request (and so in an export's recipe) and through `generate --class`.
+    from dataclasses import replace
+
+    from gan_studio.core.sessions.requests import request_from_recipe
+
+    asked = replace(req, class_name="circles")
+    assert np.array_equal(sess.render(asked), a) and sess.class_index == 1  # the session's own class is kept
+    assert request_from_recipe(sess.recipe(asked)) == asked
+    from gan_studio.cli import main
+    from gan_studio.core.io.recipe import read_recipe
+
+    out = tmp_path / "gen"
+    monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(tmp_path / "models"))
+    assert main(["generate", "--model", "m", "--seeds", "3", "--psi", "1.0", "--class", "circles", "-o", str(out)]) == 0
+    assert read_recipe(out / "seed000003.png")["class_name"] == "circles"
 
 
 @pytest.mark.slow

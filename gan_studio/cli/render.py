@@ -22,6 +22,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--edit", action="append", default=[], metavar="K:AMOUNT[:LAYERS]",
                    help="move along semantic direction K by AMOUNT σ, on LAYERS (all | coarse | middle | fine | "
                         "e.g. 0-3); repeatable; see `gan-studio directions`")
+    g.add_argument("--class", dest="class_name", metavar="NAME",
+                   help="the class to draw, for a class-conditional model (see `gan-studio models show ID`)")
     g.add_argument("--json", action="store_true")
     add_overwrite(g)
 
@@ -51,11 +53,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def _session(args: argparse.Namespace, task: str):
     from ..core.library.registry import Library
-    from ..core.sessions.generator import GeneratorSession
+    from ..core.sessions.open import open_session
 
     lib = Library()
     require_task(args.model, args.cmd, (task,), library=lib)
-    return GeneratorSession.open(args.model, library=lib, device=args.device)
+    return open_session(args.model, lib, device=args.device)  # the family's own (e.g. class-conditional)
 
 
 @command("generate")
@@ -72,7 +74,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     written, tiles = [], []
     for seed in seeds:
         req = RenderRequest(model_id=sess.model_id, seed=seed, psi=args.psi, noise_mode=args.noise,
-                            noise_strength=args.noise_strength, edits=edits)
+                            noise_strength=args.noise_strength, edits=edits, class_name=args.class_name)
         img = sess.render(req)
         path = out / f"seed{seed:06d}.png"
         export_png(img, path, sess.recipe(req), size=args.size)

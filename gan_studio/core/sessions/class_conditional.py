@@ -3,6 +3,7 @@ to draw. An unconditional model behaves exactly as in GeneratorSession (it has n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,16 @@ class ClassConditionalSession(GeneratorSession):
             return self.render(req)
         finally:
             self.G.class_index = before
+
+    def render(self, req: RenderRequest) -> np.ndarray:
+        if req.class_name is None:
+            return super().render(req)
+        return self.render_class(replace(req, class_name=None), req.class_name)
+
+    def render_many(self, reqs: list[RenderRequest]) -> list[np.ndarray]:
+        if all(r.class_name is None for r in reqs):
+            return super().render_many(reqs)
+        return [self.render(r) for r in reqs]
 
     def facts(self) -> dict[str, Any]:
         return {**super().facts(), "classes": list(self.classes), "class_index": self.class_index}

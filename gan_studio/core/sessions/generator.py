@@ -175,6 +175,8 @@ class GeneratorSession:
 
     def request_ws(self, req: RenderRequest) -> torch.Tensor:
         """The ws a render request draws: its point on the path, truncated, then its semantic edits."""
+        if req.class_name is not None and not getattr(self, "classes", ()):
+            raise ValueError(f"{self.model_id} is not class-conditional: it draws no class {req.class_name!r}")
         ws = self._truncate(self.path_ws(req.sources(), req.t), req.psi)
         if req.edits:
             from .directions import COMPONENTS, apply_edits, directions_for

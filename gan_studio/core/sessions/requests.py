@@ -108,6 +108,7 @@ class RenderRequest:
     noise_mode: str = "const"
     noise_strength: float = 1.0
     edits: tuple[Edit, ...] = ()  # semantic-direction edits (sessions/directions.py), applied after ψ
+    class_name: str | None = None  # the class a class-conditional model draws (None: its current one)
     kind: str = field(default="render", init=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +119,8 @@ class RenderRequest:
             raise ValueError(f"walk position t must be 0 … {max(0, len(self.path) - 1)}, not {self.t!r}")
         if len(self.path) > 256 or len(self.edits) > 64:
             raise ValueError("at most 256 walk keys and 64 edits")
+        if self.class_name is not None and (not isinstance(self.class_name, str) or len(self.class_name) > 200):
+            raise ValueError(f"a class is a name of at most 200 characters, not {self.class_name!r}")
 
     def sources(self) -> tuple[Source, ...]:
         if self.path:
@@ -210,7 +213,8 @@ def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | 
             return RenderRequest(
                 **common, seed=recipe.get("seed"), source=Source.from_json(src) if src else None,
                 path=tuple(Source.from_json(s) for s in recipe.get("path") or ()), t=float(recipe.get("t", 0.0)),
-                edits=tuple(Edit.from_json(e) for e in recipe.get("edits") or ()))
+                edits=tuple(Edit.from_json(e) for e in recipe.get("edits") or ()),
+                class_name=recipe.get("class_name"))
         if kind == "mix":
             return MixRequest(**common, rows=tuple(Source.from_json(s) for s in recipe["rows"]),
                               cols=tuple(Source.from_json(s) for s in recipe["cols"]),
