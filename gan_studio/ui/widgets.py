@@ -7,7 +7,17 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QWidget,
+)
 
 
 def checkerboard(size: int = 8) -> QPixmap:
@@ -310,6 +320,12 @@ class LabeledSlider(QWidget):
         self.valueChanged.emit(self.value())
 
 
+def model_label(card: object) -> str:
+    """A card's name for a picker: its resolution is added only when the name does not already say it."""
+    name, res = str(card.name), int(card.resolution)
+    return name if "px" in name else f"{name} · {res} px"
+
+
 def fill_model_combo(combo: QComboBox, cards: list, task: str) -> bool:
     """List the cards offering ``task`` (id as item data) without emitting signals; select the first.
 
@@ -318,21 +334,39 @@ def fill_model_combo(combo: QComboBox, cards: list, task: str) -> bool:
     combo.blockSignals(True)
     combo.clear()
     for c in usable:
-        combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
+        combo.addItem(model_label(c), c.id)
     combo.setCurrentIndex(0 if usable else -1)  # with a placeholder, Qt selects nothing itself
     combo.blockSignals(False)
     combo.setEnabled(bool(usable))
+    name_in_tooltip(combo)
     return bool(usable)
 
 
+def name_in_tooltip(combo: QComboBox) -> None:
+    """The tooltip ends with the full current text: a name longer than the side column is elided on screen."""
+    base = combo.property("baseToolTip")
+    if base is None:
+        base = combo.toolTip()
+        combo.setProperty("baseToolTip", base)
+    text = combo.currentText()
+    combo.setToolTip(f"{base}\n{text}" if base and text else base or text)
+
+
 def model_picker(tooltip: str, placeholder: str) -> QComboBox:
-    """The model combo every task panel starts with: compact, with a placeholder when none fits."""
+    """The model combo every task panel starts with: as wide as its longest name, with a placeholder when none
+    fits, and the full name in its tooltip (a very long imported name is elided by the side column)."""
     combo = QComboBox()
     combo.setToolTip(tooltip)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(14)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     combo.setPlaceholderText(placeholder)
+    combo.currentIndexChanged.connect(lambda _: name_in_tooltip(combo))
     return combo
+
+
+def add_model_row(form: QFormLayout, combo: QComboBox) -> None:
+    """"Model" above its picker across the side column: model names are longer than the other fields."""
+    form.addRow(QLabel("Model"))
+    form.addRow(combo)
 
 
 def throttle_timer(parent: QObject, interval_ms: int, slot: Callable[[], None]) -> QTimer:

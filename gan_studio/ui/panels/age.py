@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
@@ -110,7 +110,7 @@ class AgePanel(ModelPanel):
         seed_row.addWidget(self.seed_box, 1)
         seed_row.addWidget(self.random_btn)
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         form.addRow("Face seed", seed_row)
         form.addRow("Gender", self.gender_combo)
         form.addRow("Skin tone", self.tone_combo)

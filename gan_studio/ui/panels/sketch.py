@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import gray_qimage, qimage_gray
-from ..widgets import ImageView, LabeledSlider, model_picker, throttle_timer
+from ..widgets import ImageView, LabeledSlider, add_model_row, model_picker, throttle_timer
 from .model_panel import ModelPanel
 
 CANVAS_SIDE = 256
@@ -303,7 +303,7 @@ class SketchPanel(ModelPanel):
         self.info.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(tools)

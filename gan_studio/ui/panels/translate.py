@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView, model_picker
+from ..widgets import BeforeAfterView, add_model_row, model_picker
 from .model_panel import ModelPanel
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -136,7 +136,7 @@ class TranslatePanel(ModelPanel):
         self.caption.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         form.addRow("Direction", self.direction_combo)
         form.addRow("Work at", self.fit_combo)
         row = QHBoxLayout()

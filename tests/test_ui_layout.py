@@ -1,0 +1,91 @@
+"""Layout as the user sees it at the default window size: one model picker per panel, combo boxes that show
+their whole text, a seed grid that uses the width, empty states that say what to do, labelled mixer grid,
+age strip and slider in agreement, sketch and painting side by side at the same size."""
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QStyleOptionComboBox
+
+from gan_studio.ui.main_window import MainWindow
+from gan_studio.ui.worker import InferenceWorker
+
+PANELS = ("explorer", "mixer", "sketch", "translate", "text", "age")
+
+
+def _window(qtbot, tmp_path) -> MainWindow:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(worker=InferenceWorker(), settings=settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.load_models()
+    return win
+
+
+@pytest.fixture
+def bundled_window(qtbot, tmp_path):
+    """The window over the bundled models: their real (long) names are what the pickers must show."""
+    win = _window(qtbot, tmp_path)
+    yield win
+    win.close()
+
+
+@pytest.fixture
+def window(qtbot, tiny_library, tmp_path):
+    win = _window(qtbot, tmp_path)
+    yield win
+    win.close()
+
+
+def _show(qtbot, win: MainWindow, name: str) -> None:
+    win.show_panel(name)
+    qtbot.wait(30)
+    QApplication.processEvents()
+
+
+def _elided(combo: QComboBox) -> bool:
+    """Whether the combo's edit field is narrower than its current text (Qt then elides it)."""
+    opt = QStyleOptionComboBox()
+    combo.initStyleOption(opt)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    return combo.fontMetrics().horizontalAdvance(combo.currentText()) > field.width()
+
+
+def test_no_combo_box_elides_its_text_at_the_default_size(bundled_window, qtbot):
+    win = bundled_window
+    assert win.size().width() == 1280  # the default window size
+    checked = 0
+    for name in PANELS:
+        _show(qtbot, win, name)
+        combos = [c for c in win.findChildren(QComboBox) if c.isVisible() and not c.visibleRegion().isEmpty()]
+        assert combos, name
+        for combo in combos:
+            checked += bool(combo.currentText())
+            assert not _elided(combo), f"{name}: {combo.currentText()!r} is cut off ({combo.width()} px wide)"
+    assert checked >= 12
+    # The toolbar's picker names the bundled StyleGen in full; a model name says its resolution once.
+    _show(qtbot, win, "explorer")
+    assert win.model_picker.currentText() == "Starter emoji faces (StyleGen 64 px, RGBA)"
+    assert "Starter emoji faces" in win.model_picker.toolTip()
+
+
+def _visible_pickers(win: MainWindow) -> list[QComboBox]:
+    combos = [win.model_picker] + [getattr(win, n).model_combo for n in ("sketch", "translate", "text", "age")]
+    return [c for c in combos if c.isVisible() and not c.visibleRegion().isEmpty()]
+
+
+def test_one_model_picker_per_panel_and_ctrl_m_opens_it(window, qtbot):
+    tops = set()
+    for name in (*PANELS, "jobs"):
+        _show(qtbot, window, name)
+        want = [] if name == "jobs" else [window.model_combo_for(name)]
+        assert _visible_pickers(window) == want, name
+        assert window.model_picker.isVisible() == (name in ("explorer", "mixer"))
+        tops.add(window.docks[name].geometry().top())
+    assert len(tops) == 1  # hiding the toolbar's picker does not move the panels
+    for name in ("sketch", "explorer"):
+        _show(qtbot, window, name)
+        combo = window.model_combo_for(name)
+        window.choose_model()  # Model → Choose model… (Ctrl+M)
+        qtbot.waitUntil(lambda c=combo: c.view().isVisible(), timeout=3000)
+        combo.hidePopup()
