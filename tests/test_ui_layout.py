@@ -89,3 +89,30 @@ def test_one_model_picker_per_panel_and_ctrl_m_opens_it(window, qtbot):
         window.choose_model()  # Model → Choose model… (Ctrl+M)
         qtbot.waitUntil(lambda c=combo: c.view().isVisible(), timeout=3000)
         combo.hidePopup()
+
+
+def test_window_fits_its_default_size(bundled_window, qtbot):
+    """The explorer's controls scroll instead of making the window taller than a 900 px screen."""
+    qtbot.waitUntil(lambda: bundled_window.explorer.shown_image() is not None, timeout=30000)
+    assert bundled_window.minimumSizeHint().height() <= 860
+    assert bundled_window.height() == 860
+
+
+def test_seed_grid_uses_the_width_and_pages_by_what_it_shows(window, qtbot):
+    ex = window.explorer
+    _show(qtbot, window, "explorer")
+    grid = ex.grid_box
+    n = ex.page_size()
+    assert n == 2 * grid.columns and grid.columns > 8  # a 1280 px window has room for more than 8 columns
+    left = min(t.geometry().left() for t in ex.thumbs)
+    right = max(t.geometry().right() for t in ex.thumbs)
+    assert right - left >= 0.8 * grid.width()
+    qtbot.waitUntil(lambda: all(not t.icon().isNull() for t in ex.thumbs), timeout=20000)
+    ex.next_btn.click()
+    assert ex.state.grid_base == n and ex.thumbs[0].text() == str(n) and ex.thumbs[-1].text() == str(2 * n - 1)
+    window.resize(800, 860)
+    qtbot.waitUntil(lambda: ex.page_size() < n, timeout=3000)
+    assert len(ex.thumbs) == ex.page_size() and ex.thumbs[-1].text() == str(n + ex.page_size() - 1)
+    ex.prev_btn.click()
+    ex.prev_btn.click()
+    assert ex.state.grid_base == 0

@@ -377,13 +377,9 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export seed grid", "grid.png", "PNG image (*.png)")
         if not path or not self.model_id:
             return
-        from ..core.sessions.requests import RenderRequest
-
-        s0 = self.explorer.state
-        reqs = [RenderRequest(self.model_id, seed=s0.grid_base + i, psi=s0.psi, noise_mode=s0.noise_mode,
-                              noise_strength=s0.noise_strength) for i in range(16)]
+        reqs, cols = self.explorer.grid_requests(), self.explorer.grid_box.columns  # the page on screen
         self.worker.submit("export", self.model_id,
-                           lambda s: (save_png(grid(s.render_many(reqs), cols=8), Path(path)), path)[1],
+                           lambda s: (save_png(grid(s.render_many(reqs), cols=cols), Path(path)), path)[1],
                            convert=False)
 
     # -- upscaled export: the explorer's image through the library's first ×N model ------------------------

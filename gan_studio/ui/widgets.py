@@ -389,3 +389,16 @@ def scroll_strip(height: int) -> tuple[QHBoxLayout, QScrollArea]:
     scroll.setWidgetResizable(True)
     scroll.setFixedHeight(height)
     return row, scroll
+
+
+def side_column(content: QWidget, width: int) -> QScrollArea:
+    """A panel's control column, ``width`` px at most, that scrolls vertically when the screen is short."""
+    scroll = QScrollArea()
+    scroll.setWidget(content)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    bar = scroll.verticalScrollBar().sizeHint().width()
+    scroll.setMinimumWidth(min(width, content.minimumSizeHint().width() + bar))
+    scroll.setMaximumWidth(width + bar)
+    return scroll
