@@ -116,3 +116,38 @@ def test_seed_grid_uses_the_width_and_pages_by_what_it_shows(window, qtbot):
     ex.prev_btn.click()
     ex.prev_btn.click()
     assert ex.state.grid_base == 0
+
+
+def test_age_strip_highlights_only_the_slider_age(window, qtbot):
+    from gan_studio.core.sessions.cond_requests import age_label_name
+
+    age = window.age
+    _show(qtbot, window, "age")
+    qtbot.waitUntil(lambda: len(age.strip_thumbs) == age.n_spin.value(), timeout=20000)
+
+    def checked():
+        return [t for t in age.strip_thumbs if t.isChecked()]
+
+    # At start the slider's age is on the strip: that face is highlighted, and its name and value are the slider's.
+    assert len(checked()) == 1
+    value = age.age.value()
+    assert checked()[0].text() == f"{age_label_name(value)} {value:.2f}"
+    assert age.level_label.text().lower() == checked()[0].text().replace(" ", " · ")
+    age.age.set_value(0.37)
+    age.refresh()
+    assert checked() == []  # between two faces of the strip, neither claims to be the slider's
+    age.strip_thumbs[1].click()
+    assert checked() == [age.strip_thumbs[1]] and age.age.value() == float(age.strip_thumbs[1].payload)
+
+
+def test_sketch_and_painting_are_the_same_square_at_the_same_top(window, qtbot):
+    from tests.conftest import TINY_SKETCH_ID
+
+    sk = window.sketch
+    _show(qtbot, window, "sketch")
+    assert sk.model_id == TINY_SKETCH_ID
+    qtbot.waitUntil(lambda: sk.view.image() is not None, timeout=20000)
+    paper = sk.canvas.paper_rect().translated(sk.canvas.mapTo(sk, sk.canvas.rect().topLeft()))
+    painting = sk.view.image_rect().translated(sk.view.mapTo(sk, sk.view.rect().topLeft()))
+    assert paper.size() == painting.size() and paper.width() > 300
+    assert paper.top() == painting.top()

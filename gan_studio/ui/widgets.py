@@ -36,11 +36,12 @@ class ImageView(QWidget):
     clicked = Signal()
     painted = Signal()  # an image has just been painted (the explorer waits for its restored frame)
 
-    def __init__(self, min_side: int = 64, parent: QWidget | None = None) -> None:
+    def __init__(self, min_side: int = 64, parent: QWidget | None = None, margin: int = 0) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self._checker = checkerboard()
         self._message = ""
+        self.margin = margin  # px left free on every side (the sketch pad's paper has 4)
         self.setMinimumSize(min_side, min_side)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -59,6 +60,12 @@ class ImageView(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(256, 256)
 
+    def image_rect(self) -> QRect:
+        """Where the image is drawn: the largest rect of its aspect ratio inside the margins, centred."""
+        size = self._image.size() if self._image is not None and not self._image.isNull() else QSize(1, 1)
+        m = self.margin
+        return _fit(size, self.rect().adjusted(m, m, -m, -m))
+
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
@@ -66,8 +73,8 @@ class ImageView(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
         if self._image is not None and not self._image.isNull():
-            side = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            x, y = (self.width() - side.width()) // 2, (self.height() - side.height()) // 2
+            r = self.image_rect()
+            x, y, side = r.x(), r.y(), r.size()
             p.drawTiledPixmap(x, y, side.width(), side.height(), self._checker)
             smooth = side.width() < self._image.width()
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)

@@ -135,16 +135,17 @@ class SketchCanvas(QWidget):
         self.edited.emit()
 
     # -- drawing ----------------------------------------------------------------------------------------
-    def _paper_rect(self) -> QRect:
+    def paper_rect(self) -> QRect:
+        """Where the paper is drawn: a square 4 px inside the widget, centred (the painting beside matches)."""
         side = max(1, min(self.width(), self.height()) - 8)
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def _scale(self) -> float:
         """Paper pixels per widget pixel."""
-        return self._paper.width() / self._paper_rect().width()
+        return self._paper.width() / self.paper_rect().width()
 
     def to_paper(self, pos: QPointF) -> QPointF:
-        r = self._paper_rect()
+        r = self.paper_rect()
         s = self._scale()
         return QPointF((pos.x() - r.x()) * s, (pos.y() - r.y()) * s)
 
@@ -201,7 +202,7 @@ class SketchCanvas(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
-        r = self._paper_rect()
+        r = self.paper_rect()
         p.fillRect(self.rect(), self.palette().color(self.backgroundRole()).darker(115))
         smooth = r.width() < self._paper.width()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
@@ -319,7 +320,7 @@ class SketchPanel(ModelPanel):
         side_w.setMaximumWidth(300)
 
         self.canvas = SketchCanvas()
-        self.view = ImageView(192)
+        self.view = ImageView(192, margin=4)  # the paper's margin: both squares the same size, same top
         self.view.setObjectName("sketchOutput")
         self.view.setToolTip("The model's painting of your sketch (checkerboard = transparent)")
         pair = QHBoxLayout()
