@@ -151,3 +151,69 @@ def test_sketch_and_painting_are_the_same_square_at_the_same_top(window, qtbot):
     painting = sk.view.image_rect().translated(sk.view.mapTo(sk, sk.view.rect().topLeft()))
     assert paper.size() == painting.size() and paper.width() > 300
     assert paper.top() == painting.top()
+
+
+def _visible_texts(widget) -> list[str]:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    shown = [w for cls in (QLabel, QAbstractButton) for w in widget.findChildren(cls) if w.isVisible()]
+    return [w.text() for w in shown]
+
+
+def test_translate_shows_one_drop_zone_until_an_image_is_opened(window, qtbot, tmp_path):
+    from PIL import Image
+
+    tr = window.translate
+    _show(qtbot, window, "translate")
+    hints = [t for t in _visible_texts(tr) if "drop" in t.lower()]
+    assert hints == ["Drop an image here to translate it"]  # said once, in the drop zone
+    assert tr.stage.currentWidget() is tr.drop_zone and "drop" not in tr.view.message().lower()
+    assert tr.drop_zone.width() > 0.6 * tr.width()  # the empty state fills the stage, not a corner
+    opened = []
+    tr.open_image_dialog = lambda: opened.append(True)  # the zone's button opens the same dialog as the side's
+    tr.drop_zone.openClicked.disconnect()
+    tr.drop_zone.openClicked.connect(tr.open_image_dialog)
+    tr.drop_zone.button.click()
+    assert opened
+    Image.new("RGBA", (16, 16), (200, 30, 30, 255)).save(tmp_path / "red.png")
+    assert tr.open_image(tmp_path / "red.png")
+    assert tr.stage.currentWidget() is tr.view and not tr.drop_zone.isVisible()
+
+
+def test_empty_favourites_and_jobs_say_what_to_do(window, qtbot):
+    ex, mx = window.explorer, window.mixer
+    assert ex.fav_stack.is_empty() and "★ Favourite (F)" in ex.fav_stack.hint.text()
+    _show(qtbot, window, "mixer")
+    assert mx.fav_hint.isVisible() and "★ Favourite (F)" in mx.fav_hint.text()
+    assert not mx.rows_fav.isEnabled() and not mx.cols_fav.isEnabled()
+    _show(qtbot, window, "explorer")
+    ex.add_favourite()
+    assert not ex.fav_stack.is_empty() and ex.fav_strip.count() == 2  # the thumbnail and the strip's stretch
+    _show(qtbot, window, "mixer")
+    assert not mx.fav_hint.isVisible() and mx.rows_fav.isEnabled()
+    _show(qtbot, window, "jobs")
+    jobs = window.jobs.list
+    assert jobs.count() == 0 and jobs.hint_shown() and "New fine-tune…" in jobs.hint
+    blank = jobs.viewport().grab().toImage()
+    hint = jobs.hint
+    jobs.hint = ""
+    jobs.viewport().repaint()
+    assert jobs.viewport().grab().toImage() != blank  # the hint is painted
+    jobs.hint = hint
+
+
+def test_mixer_grid_names_its_rows_and_columns(window, qtbot):
+    mx = window.mixer
+    _show(qtbot, window, "mixer")
+    mx.rows_edit.setText("1,2")
+    mx.cols_edit.setText("3,4,5")
+    mx._sources_edited()
+    qtbot.waitUntil(lambda: mx.view.col_labels == ["seed 3", "seed 4", "seed 5"], timeout=20000)
+    assert mx.view.row_labels == ["seed 1", "seed 2"]
+    rects = mx.view.label_rects()
+    assert set(rects) == {"col 0", "col 1", "col 2", "row 0", "row 1"}
+    for j in range(3):  # each column's name sits on its own header tile, left to right
+        assert mx.view.cell_rect(0, j + 1).contains(rects[f"col {j}"].center())
+    for i in range(2):
+        assert mx.view.cell_rect(i + 1, 0).contains(rects[f"row {i}"].center())
+    assert rects["col 0"].center().x() < rects["col 1"].center().x() < rects["col 2"].center().x()

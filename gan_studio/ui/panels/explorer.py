@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..empty_state import HintStack
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..seed_grid import SeedGrid
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, side_column
 from .directions_box import DirectionsBox
 
 MAX_SEED = 2**31 - 1
+FAV_HINT = "★ Favourite (F) adds the current image here — click one to show it, right-click to add it to the walk"
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,8 @@ class ExplorerPanel(QWidget):
 
         self.fav_strip, fav_scroll = scroll_strip(118)
         fav_box = QGroupBox("Favourites")
-        QVBoxLayout(fav_box).addWidget(fav_scroll)
+        self.fav_stack = HintStack(fav_scroll, FAV_HINT)
+        QVBoxLayout(fav_box).addWidget(self.fav_stack)
 
         centre = QVBoxLayout()
         centre.addWidget(self.view, 1)
@@ -376,6 +379,7 @@ class ExplorerPanel(QWidget):
         th.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         th.customContextMenuRequested.connect(lambda _p, s=src: self.change(path=self.state.path + (s,)))
         self.fav_strip.insertWidget(idx, th)
+        self.fav_stack.set_empty(False)
         if self.model_id:
             from ...core.sessions.requests import RenderRequest
 
