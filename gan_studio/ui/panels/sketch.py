@@ -137,15 +137,18 @@ class SketchCanvas(QWidget):
     # -- drawing ----------------------------------------------------------------------------------------
     def paper_rect(self) -> QRect:
         """Where the paper is drawn: a square 4 px inside the widget, centred (the painting beside matches)."""
+        return self._paper_rect()
+
+    def _paper_rect(self) -> QRect:
         side = max(1, min(self.width(), self.height()) - 8)
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def _scale(self) -> float:
         """Paper pixels per widget pixel."""
-        return self._paper.width() / self.paper_rect().width()
+        return self._paper.width() / self._paper_rect().width()
 
     def to_paper(self, pos: QPointF) -> QPointF:
-        r = self.paper_rect()
+        r = self._paper_rect()
         s = self._scale()
         return QPointF((pos.x() - r.x()) * s, (pos.y() - r.y()) * s)
 
@@ -202,7 +205,7 @@ class SketchCanvas(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
-        r = self.paper_rect()
+        r = self._paper_rect()
         p.fillRect(self.rect(), self.palette().color(self.backgroundRole()).darker(115))
         smooth = r.width() < self._paper.width()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
