@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -31,6 +32,7 @@ from .panels.sketch import SketchPanel
 from .panels.text import TextPanel
 from .panels.translate import TranslatePanel
 from .theme import apply_theme
+from .widgets import model_label, model_picker, name_in_tooltip
 from .worker import InferenceWorker, shared_library
 
 log = logging.getLogger("gan_studio.ui")
@@ -101,14 +103,14 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(placeholder)
         self.setDockNestingEnabled(True)
 
-        self.model_picker = QComboBox()
-        self.model_picker.setMinimumWidth(320)
-        self.model_picker.setToolTip("Model (Ctrl+M)")
+        self.model_picker = model_picker("Model of the explorer and the style mixer (Ctrl+M)", "(no model)")
         tb = QToolBar("Main")
         tb.setObjectName("mainToolbar")
-        tb.addWidget(QLabel(" Model "))
-        tb.addWidget(self.model_picker)
+        self._picker_actions = (tb.addWidget(QLabel(" Model ")), tb.addWidget(self.model_picker))
+        tb.setMinimumHeight(tb.sizeHint().height())  # hiding the picker must not move the panels up
         self.addToolBar(tb)
+        for dock in self.docks.values():
+            dock.visibilityChanged.connect(lambda _=False: self._show_picker_for_panels())
 
         self.device_label = QLabel("device: starting…")
         self.ms_label = QLabel("")
@@ -174,7 +176,7 @@ class MainWindow(QMainWindow):
         for name in ("system", "dark", "light"):
             self._action(theme, name.capitalize(), lambda _=False, n=name: self.set_theme(n))
         m = mb.addMenu("&Model")
-        self._action(m, "Choose model…", lambda: self.model_picker.showPopup(), "Ctrl+M")
+        self._action(m, "Choose model…", self.choose_model, "Ctrl+M")
         self._action(m, "Model card…", self.show_card)
         h = mb.addMenu("&Help")
         self._action(h, "&About GAN Studio", self.about)
@@ -203,8 +205,9 @@ class MainWindow(QMainWindow):
         self.model_picker.blockSignals(True)
         self.model_picker.clear()
         for card in self._cards.values():
-            self.model_picker.addItem(f"{card.name}  ({card.resolution}px)", card.id)
+            self.model_picker.addItem(model_label(card), card.id)
         self.model_picker.blockSignals(False)
+        name_in_tooltip(self.model_picker)
         if not self._cards:
             self.explorer.view.set_message("No models found. Run the README's setup, or import one.")
             return
@@ -212,6 +215,39 @@ class MainWindow(QMainWindow):
         idx = max(0, self.model_picker.findData(wanted)) if wanted else 0
         self.model_picker.setCurrentIndex(idx)
         self._picked(idx)
+
+    # Panels whose model the toolbar picker drives; the others have their own picker in their side column.
+    PICKER_PANELS = ("explorer", "mixer")
+
+    def _on_screen(self, name: str) -> bool:
+        dock = self.docks[name]
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+    def _show_picker_for_panels(self) -> None:
+        """One model picker per panel: the toolbar's only while the explorer or the mixer is on screen."""
+        if not all(map(shiboken6.isValid, self._picker_actions)):
+            return  # the window is being destroyed: docks report hiding after the toolbar went
+        shown = any(self._on_screen(n) for n in self.PICKER_PANELS)
+        for act in self._picker_actions:
+            act.setVisible(shown)
+
+    def model_combo_for(self, name: str) -> QComboBox | None:
+        """The picker that drives panel ``name`` (None for the jobs panel, which has no model)."""
+        if name in self.PICKER_PANELS:
+            return self.model_picker
+        panel = getattr(self, name, None)
+        return getattr(panel, "model_combo", None)
+
+    def choose_model(self) -> None:
+        """Ctrl+M: open the model list of the panel in use (the toolbar's for the explorer and mixer)."""
+        name = self._active()
+        combo = self.model_combo_for(name)
+        if combo is None:
+            self.statusBar().showMessage("The jobs panel has no model: choose one in another panel.", 4000)
+            return
+        self.show_panel(name)
+        combo.setFocus()
+        combo.showPopup()
 
     def _picked(self, idx: int) -> None:
         model_id = self.model_picker.itemData(idx)
@@ -285,7 +321,7 @@ class MainWindow(QMainWindow):
         focus = QApplication.focusWidget()
         if focus is not None:
             for name, dock in self.docks.items():
-                if dock.isAncestorOf(focus):
+                if dock.isAncestorOf(focus) and self._on_screen(name):  # not a tab the user has left
                     return name
         if not self.explorer_dock.visibleRegion().isEmpty():
             return "explorer"
@@ -342,13 +378,9 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export seed grid", "grid.png", "PNG image (*.png)")
         if not path or not self.model_id:
             return
-        from ..core.sessions.requests import RenderRequest
-
-        s0 = self.explorer.state
-        reqs = [RenderRequest(self.model_id, seed=s0.grid_base + i, psi=s0.psi, noise_mode=s0.noise_mode,
-                              noise_strength=s0.noise_strength) for i in range(16)]
+        reqs, cols = self.explorer.grid_requests(), self.explorer.grid_box.columns  # the page on screen
         self.worker.submit("export", self.model_id,
-                           lambda s: (save_png(grid(s.render_many(reqs), cols=8), Path(path)), path)[1],
+                           lambda s: (save_png(grid(s.render_many(reqs), cols=cols), Path(path)), path)[1],
                            convert=False)
 
     # -- upscaled export: the explorer's image through the library's first ×N model ------------------------

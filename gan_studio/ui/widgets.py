@@ -7,7 +7,17 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QPointF, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QToolButton,
+    QWidget,
+)
 
 
 def checkerboard(size: int = 8) -> QPixmap:
@@ -26,11 +36,12 @@ class ImageView(QWidget):
     clicked = Signal()
     painted = Signal()  # an image has just been painted (the explorer waits for its restored frame)
 
-    def __init__(self, min_side: int = 64, parent: QWidget | None = None) -> None:
+    def __init__(self, min_side: int = 64, parent: QWidget | None = None, margin: int = 0) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
         self._checker = checkerboard()
         self._message = ""
+        self.margin = margin  # px left free on every side (the sketch pad's paper has 4)
         self.setMinimumSize(min_side, min_side)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -49,6 +60,12 @@ class ImageView(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return QSize(256, 256)
 
+    def image_rect(self) -> QRect:
+        """Where the image is drawn: the largest rect of its aspect ratio inside the margins, centred."""
+        size = self._image.size() if self._image is not None and not self._image.isNull() else QSize(1, 1)
+        m = self.margin
+        return _fit(size, self.rect().adjusted(m, m, -m, -m))
+
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.button() == Qt.MouseButton.LeftButton:
             self.clicked.emit()
@@ -56,8 +73,8 @@ class ImageView(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
         p = QPainter(self)
         if self._image is not None and not self._image.isNull():
-            side = self._image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
-            x, y = (self.width() - side.width()) // 2, (self.height() - side.height()) // 2
+            r = self.image_rect()
+            x, y, side = r.x(), r.y(), r.size()
             p.drawTiledPixmap(x, y, side.width(), side.height(), self._checker)
             smooth = side.width() < self._image.width()
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
@@ -310,6 +327,12 @@ class LabeledSlider(QWidget):
         self.valueChanged.emit(self.value())
 
 
+def model_label(card: object) -> str:
+    """A card's name for a picker: its resolution is added only when the name does not already say it."""
+    name, res = str(card.name), int(card.resolution)
+    return name if "px" in name else f"{name} · {res} px"
+
+
 def fill_model_combo(combo: QComboBox, cards: list, task: str) -> bool:
     """List the cards offering ``task`` (id as item data) without emitting signals; select the first.
 
@@ -318,21 +341,39 @@ def fill_model_combo(combo: QComboBox, cards: list, task: str) -> bool:
     combo.blockSignals(True)
     combo.clear()
     for c in usable:
-        combo.addItem(f"{c.name}  ({c.resolution}px)", c.id)
+        combo.addItem(model_label(c), c.id)
     combo.setCurrentIndex(0 if usable else -1)  # with a placeholder, Qt selects nothing itself
     combo.blockSignals(False)
     combo.setEnabled(bool(usable))
+    name_in_tooltip(combo)
     return bool(usable)
 
 
+def name_in_tooltip(combo: QComboBox) -> None:
+    """The tooltip ends with the full current text: a name longer than the side column is elided on screen."""
+    base = combo.property("baseToolTip")
+    if base is None:
+        base = combo.toolTip()
+        combo.setProperty("baseToolTip", base)
+    text = combo.currentText()
+    combo.setToolTip(f"{base}\n{text}" if base and text else base or text)
+
+
 def model_picker(tooltip: str, placeholder: str) -> QComboBox:
-    """The model combo every task panel starts with: compact, with a placeholder when none fits."""
+    """The model combo every task panel starts with: as wide as its longest name, with a placeholder when none
+    fits, and the full name in its tooltip (a very long imported name is elided by the side column)."""
     combo = QComboBox()
     combo.setToolTip(tooltip)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(14)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     combo.setPlaceholderText(placeholder)
+    combo.currentIndexChanged.connect(lambda _: name_in_tooltip(combo))
     return combo
+
+
+def add_model_row(form: QFormLayout, combo: QComboBox) -> None:
+    """"Model" above its picker across the side column: model names are longer than the other fields."""
+    form.addRow(QLabel("Model"))
+    form.addRow(combo)
 
 
 def throttle_timer(parent: QObject, interval_ms: int, slot: Callable[[], None]) -> QTimer:
@@ -355,3 +396,16 @@ def scroll_strip(height: int) -> tuple[QHBoxLayout, QScrollArea]:
     scroll.setWidgetResizable(True)
     scroll.setFixedHeight(height)
     return row, scroll
+
+
+def side_column(content: QWidget, width: int) -> QScrollArea:
+    """A panel's control column, ``width`` px at most, that scrolls vertically when the screen is short."""
+    scroll = QScrollArea()
+    scroll.setWidget(content)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    bar = scroll.verticalScrollBar().sizeHint().width()
+    scroll.setMinimumWidth(min(width, content.minimumSizeHint().width() + bar))
+    scroll.setMaximumWidth(width + bar)
+    return scroll

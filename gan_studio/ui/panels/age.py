@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ...core.defaults import AGE, COND_PSI
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
@@ -111,7 +111,7 @@ class AgePanel(ModelPanel):
         seed_row.addWidget(self.seed_box, 1)
         seed_row.addWidget(self.random_btn)
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         form.addRow("Face seed", seed_row)
         form.addRow("Gender", self.gender_combo)
         form.addRow("Skin tone", self.tone_combo)
@@ -180,7 +180,7 @@ class AgePanel(ModelPanel):
         strip_box = QGroupBox("Ages")
         self.n_spin = QSpinBox()
         self.n_spin.setRange(2, 12)
-        self.n_spin.setValue(6)
+        self.n_spin.setValue(5)  # 0, 0.25, 0.5, 0.75, 1: the slider's starting age 0.5 is one of them
         self.n_spin.setToolTip("How many ages the strip shows, from baby to old")
         self.strip_thumbs: list[Thumb] = []
         self.strip_row, strip_scroll = scroll_strip(112)
@@ -360,9 +360,10 @@ class AgePanel(ModelPanel):
     def _check_strip_thumb(self, age: float) -> None:
         if not self.strip_thumbs:
             return
-        nearest = min(self.strip_thumbs, key=lambda t: abs(float(t.payload) - age))
+        # Only the face at the slider's own age is highlighted: a neighbour's name and number would contradict
+        # the slider's label (0.50 "Adult" is not the strip's 0.40 "child").
         for th in self.strip_thumbs:
-            th.setChecked(th is nearest)
+            th.setChecked(abs(float(th.payload) - age) < 0.005)
 
     def shown_image(self) -> QImage | None:
         return self.view.image()

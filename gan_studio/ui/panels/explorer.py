@@ -14,7 +14,6 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
-    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -25,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import NOISE_MODES, NOISE_STRENGTH, PSI
+from ..empty_state import HintStack
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip
+from ..seed_grid import SeedGrid
+from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, side_column
 from .directions_box import DirectionsBox
 
-GRID = 16
 MAX_SEED = 2**31 - 1
+FAV_HINT = "★ Favourite (F) adds the current image here — click one to show it, right-click to add it to the walk"
 
 
 @dataclass(frozen=True)
@@ -175,31 +176,16 @@ class ExplorerPanel(QWidget):
         controls.addStretch(1)
         side = QWidget()
         side.setLayout(controls)
-        side.setMaximumWidth(300)
+        side = side_column(side, 300)  # scrolls on a short screen instead of pushing the window past it
 
-        self.grid_box = QGroupBox("Seeds")
-        gl = QGridLayout(self.grid_box)
-        self.thumbs: list[Thumb] = []
-        for i in range(GRID):
-            th = Thumb(i, side=72)
-            th.clicked.connect(lambda _=False, t=th: self._pick_seed(t.payload))
-            gl.addWidget(th, i // 8, i % 8)
-            self.thumbs.append(th)
-        self.prev_btn = QPushButton("◀")
-        self.next_btn = QPushButton("▶")
-        for b in (self.prev_btn, self.next_btn):
-            b.setFixedWidth(36)
-        self.prev_btn.setToolTip("Previous page of seeds")
-        self.next_btn.setToolTip("Next page of seeds")
-        nav = QVBoxLayout()
-        nav.addWidget(self.prev_btn)
-        nav.addWidget(self.next_btn)
-        gl.addLayout(nav, 0, 8, 2, 1)
-        gl.setColumnStretch(9, 1)
+        self.grid_box = SeedGrid("Seeds")
+        self.thumbs = self.grid_box.thumbs  # the same list: it grows and shrinks with the panel's width
+        self.prev_btn, self.next_btn = self.grid_box.prev_btn, self.grid_box.next_btn
 
         self.fav_strip, fav_scroll = scroll_strip(118)
         fav_box = QGroupBox("Favourites")
-        QVBoxLayout(fav_box).addWidget(fav_scroll)
+        self.fav_stack = HintStack(fav_scroll, FAV_HINT)
+        QVBoxLayout(fav_box).addWidget(self.fav_stack)
 
         centre = QVBoxLayout()
         centre.addWidget(self.view, 1)
@@ -225,8 +211,9 @@ class ExplorerPanel(QWidget):
         self.t_slider.valueChanged.connect(lambda v: self.change(t=v, walking=True, key="t"))
         self.play_btn.toggled.connect(self._toggle_play)
         self.directions.editsChanged.connect(lambda edits, key: self.change(edits=edits, key=key))
-        self.prev_btn.clicked.connect(lambda: self.change(grid_base=max(0, self.state.grid_base - GRID)))
-        self.next_btn.clicked.connect(lambda: self.change(grid_base=self.state.grid_base + GRID))
+        self.grid_box.picked.connect(self._pick_seed)
+        self.grid_box.paged.connect(self._page)
+        self.grid_box.pageSizeChanged.connect(self._page_resized)
 
     # -- state ----------------------------------------------------------------------------------------
     @property
@@ -281,6 +268,17 @@ class ExplorerPanel(QWidget):
             th.setText(str(s.grid_base + i))
             th.setChecked(s.latent is None and not s.walking and th.payload == s.seed)
 
+    def page_size(self) -> int:
+        """Seeds on a page of the grid (two rows as wide as the panel)."""
+        return self.grid_box.page_size()
+
+    def _page(self, step: int) -> None:
+        self.change(grid_base=max(0, self.state.grid_base + step * self.page_size()))
+
+    def _page_resized(self, _n: int) -> None:
+        self._sync_controls()
+        self.refresh_grid()
+
     def random_seed(self) -> None:
         self.change(seed=random.randrange(MAX_SEED), latent=None, walking=False)
 
@@ -322,12 +320,23 @@ class ExplorerPanel(QWidget):
         self._pending_main = self.worker.submit("explorer-main", self.model_id, lambda s: s.render(req))
         self.caption.setText(self._describe(req))
         if grid:
-            from ...core.sessions.requests import RenderRequest
+            self.refresh_grid()
 
-            reqs = [RenderRequest(self.model_id, seed=self.state.grid_base + i, psi=req.psi,
-                                  noise_mode=req.noise_mode, noise_strength=req.noise_strength)
-                    for i in range(GRID)]
-            self.worker.submit("explorer-grid", self.model_id, lambda s: s.render_many(reqs))
+    def grid_requests(self) -> list[Any]:
+        """One request per seed of the page on screen, with the main image's ψ and noise."""
+        from ...core.sessions.requests import RenderRequest
+
+        s = self.state
+        return [RenderRequest(self.model_id or "", seed=s.grid_base + i, psi=s.psi, noise_mode=s.noise_mode,
+                              noise_strength=s.noise_strength) for i in range(self.page_size())]
+
+    def refresh_grid(self) -> None:
+        if not self.model_id or self._held is not None:
+            if self._held is not None:
+                self._held = True
+            return
+        reqs = self.grid_requests()
+        self.worker.submit("explorer-grid", self.model_id, lambda s: s.render_many(reqs))
 
     def _describe(self, req: Any) -> str:
         what = f"walk t={req.t:.2f}" if req.path else req.sources()[0].describe()
@@ -371,6 +380,7 @@ class ExplorerPanel(QWidget):
         th.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         th.customContextMenuRequested.connect(lambda _p, s=src: self.change(path=self.state.path + (s,)))
         self.fav_strip.insertWidget(idx, th)
+        self.fav_stack.set_empty(False)
         if self.model_id:
             from ...core.sessions.requests import RenderRequest
 

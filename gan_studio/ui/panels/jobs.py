@@ -12,7 +12,6 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ...core.jobs.diversity import collapse_warning, grid_diversity
 from ...core.jobs.store import JobError, read_events
+from ..empty_state import HintList
 from ..job_runner import JobRunner
 from ..loss_plot import LossPlot
 from ..messages import warn
@@ -51,7 +51,7 @@ class JobsPanel(QWidget):
         self._previews: list[Path] = []
         self._diversity: list[float] = []
         self._registering: Any = None
-        self.list = QListWidget()
+        self.list = HintList("No jobs yet — New fine-tune… trains a model on your own folder of images")
         self.new_button = QPushButton("New fine-tune…")
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")

@@ -23,8 +23,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import NOISE_MODES, PSI
+from ..empty_state import hint_label
+from ..mix_grid_view import MixGridView
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
-from ..widgets import ImageView, LabeledSlider
+from ..widgets import LabeledSlider
+
+FAV_HINT = "No favourites yet: ★ Favourite (F) in the explorer adds the current image"
 
 
 def parse_seed_list(text: str) -> list[int]:
@@ -58,6 +62,7 @@ class MixerPanel(QWidget):
         self.groups: dict[str, tuple[int, ...]] = {}
         self.favourites: list[Any] = []
         self._shown = 0
+        self._heads: dict[int, tuple[list[str], list[str]]] = {}  # task id → the names of its rows and columns
         self.asleep = False  # the window sets this for a tab not yet shown; wake() renders
         self._dirty = False
         self._row_sources: list[Any] | None = None
@@ -102,6 +107,8 @@ class MixerPanel(QWidget):
         form.addRow("My image", mine)
         form.addRow("Truncation ψ", self.psi)
         form.addRow("Noise", self.noise_mode)
+        self.fav_hint = hint_label(FAV_HINT)
+        form.addRow(self.fav_hint)
 
         self.preset_box = QGroupBox("Layers from the column source")
         pl = QVBoxLayout(self.preset_box)
@@ -128,7 +135,7 @@ class MixerPanel(QWidget):
         side_w = QWidget()
         side_w.setLayout(side)
         side_w.setMaximumWidth(340)
-        self.view = ImageView(256)
+        self.view = MixGridView(256)
         lay = QHBoxLayout(self)
         lay.addWidget(side_w)
         lay.addWidget(self.view, 1)
@@ -143,6 +150,7 @@ class MixerPanel(QWidget):
         self.psi.valueChanged.connect(lambda _: self.refresh())
         self.noise_mode.currentTextChanged.connect(lambda _: self.refresh())
         self.preset_group.buttonClicked.connect(self._preset_clicked)
+        self._favourites_state()
 
     # -- model / layers -----------------------------------------------------------------------------------
     def set_model(self, model_id: str | None, facts: dict[str, Any] | None) -> None:
@@ -195,6 +203,15 @@ class MixerPanel(QWidget):
     # -- sources --------------------------------------------------------------------------------------
     def set_favourites(self, favs: list[Any]) -> None:
         self.favourites = list(favs)
+        self._favourites_state()
+
+    def _favourites_state(self) -> None:
+        """The Favourites buttons work once there are favourites; until then a hint says how to make one."""
+        have = bool(self.favourites)
+        self.fav_hint.setVisible(not have)
+        for b in (self.rows_fav, self.cols_fav):
+            b.setEnabled(have)
+            b.setToolTip(f"Use the explorer's {len(self.favourites)} favourites" if have else FAV_HINT)
 
     def _use_favourites(self, rows: bool) -> None:
         if not self.favourites:
@@ -294,7 +311,8 @@ class MixerPanel(QWidget):
         if self.asleep:
             self._dirty = True  # the grid renders when the tab is first shown, not at start-up
             return
-        self.worker.submit("mixer", self.model_id, lambda s: s.mix_grid(req))
+        task = self.worker.submit("mixer", self.model_id, lambda s: s.mix_grid(req))
+        self._heads[task] = ([s.describe() for s in req.rows], [s.describe() for s in req.cols])
 
     def wake(self) -> None:
         """The tab came on screen: render the grid asked for meanwhile."""
@@ -307,6 +325,8 @@ class MixerPanel(QWidget):
         if key == "mixer" and task_id > self._shown:
             self._shown = task_id
             self.view.set_image(result)
+            self.view.set_labels(*self._heads.get(task_id, ([], [])))
+            self._heads = {k: v for k, v in self._heads.items() if k > task_id}
             self.frameTime.emit(ms)
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..qimage import gray_qimage, qimage_gray
-from ..widgets import ImageView, LabeledSlider, model_picker, throttle_timer
+from ..widgets import ImageView, LabeledSlider, add_model_row, model_picker, throttle_timer
 from .model_panel import ModelPanel
 
 CANVAS_SIDE = 256
@@ -135,6 +135,10 @@ class SketchCanvas(QWidget):
         self.edited.emit()
 
     # -- drawing ----------------------------------------------------------------------------------------
+    def paper_rect(self) -> QRect:
+        """Where the paper is drawn: a square 4 px inside the widget, centred (the painting beside matches)."""
+        return self._paper_rect()
+
     def _paper_rect(self) -> QRect:
         side = max(1, min(self.width(), self.height()) - 8)
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
@@ -303,7 +307,7 @@ class SketchPanel(ModelPanel):
         self.info.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(tools)
@@ -319,7 +323,7 @@ class SketchPanel(ModelPanel):
         side_w.setMaximumWidth(300)
 
         self.canvas = SketchCanvas()
-        self.view = ImageView(192)
+        self.view = ImageView(192, margin=4)  # the paper's margin: both squares the same size, same top
         self.view.setObjectName("sketchOutput")
         self.view.setToolTip("The model's painting of your sketch (checkerboard = transparent)")
         pair = QHBoxLayout()

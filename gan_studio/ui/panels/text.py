@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
-from ..widgets import ImageView, LabeledSlider, Thumb, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
@@ -198,7 +198,7 @@ class TextPanel(ModelPanel):
         prompt_row.addWidget(self.prompt, 1)
         prompt_row.addWidget(self.generate_btn)
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         form.addRow("Images", self.count)
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.start_seed, 1)

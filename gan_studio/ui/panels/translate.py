@@ -27,16 +27,19 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from ..empty_state import DropZone
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView, model_picker
+from ..widgets import BeforeAfterView, add_model_row, model_picker
 from .model_panel import ModelPanel
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 FITS = {"model": "Model scale (fast, as trained)", "native": "Full resolution (tiled)"}
+DROP_HINT = "Drop an image here to translate it"
 NO_MODEL = ("No translation model in your library yet.\nTrain one with\n"
             "gan-studio train --family cyclegan --data A --data-b B …\nor import one.")
 
@@ -132,11 +135,11 @@ class TranslatePanel(ModelPanel):
         self.export_btn.setToolTip("Save the translation as PNG with its recipe (Ctrl+E)")
         self.side_check = QCheckBox("Side by side")
         self.side_check.setToolTip("Show before and after next to each other instead of split")
-        self.caption = QLabel("Open an image or drop one here.")
+        self.caption = QLabel("")
         self.caption.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("Model", self.model_combo)
+        add_model_row(form, self.model_combo)
         form.addRow("Direction", self.direction_combo)
         form.addRow("Work at", self.fit_combo)
         row = QHBoxLayout()
@@ -176,21 +179,25 @@ class TranslatePanel(ModelPanel):
         side_w.setMaximumWidth(320)
         self.view = BeforeAfterView(192)
         self.view.setObjectName("translateView")
+        self.drop_zone = DropZone(DROP_HINT)  # until an image is opened: one hint, one button
+        self.stage = QStackedWidget()
+        self.stage.addWidget(self.drop_zone)
+        self.stage.addWidget(self.view)
         lay = QHBoxLayout(self)
         lay.addWidget(side_w)
-        lay.addWidget(self.view, 1)
+        lay.addWidget(self.stage, 1)
 
         self.model_combo.currentIndexChanged.connect(self._picked)
         self.direction_combo.currentIndexChanged.connect(lambda _: self.refresh())
         self.fit_combo.currentIndexChanged.connect(lambda _: self.refresh())
         self.open_btn.clicked.connect(self.open_image_dialog)
+        self.drop_zone.openClicked.connect(self.open_image_dialog)
         self.export_btn.clicked.connect(self.export_dialog)
         self.side_check.toggled.connect(self.view.set_side_by_side)
         self.batch_btn.clicked.connect(self.batch_dialog)
         self.cancel_btn.clicked.connect(self.cancel_batch)
         self._batch_idle()
         self._set_model_controls(False)
-        self.view.set_message("Open an image, or drop one here.")
 
     def _set_model_controls(self, on: bool) -> None:
         for w in (self.direction_combo, self.fit_combo, self.batch_btn):
@@ -207,9 +214,11 @@ class TranslatePanel(ModelPanel):
     def _no_model(self) -> None:
         self._set_model_controls(False)
         self.view.set_message(NO_MODEL)
+        self.drop_zone.set_hint(NO_MODEL)
 
     def _choose(self, model_id: str) -> None:
         self._set_model_controls(True)
+        self.drop_zone.set_hint(DROP_HINT)
         self.direction_combo.blockSignals(True)
         self.direction_combo.clear()
         self.direction_combo.blockSignals(False)
@@ -252,6 +261,7 @@ class TranslatePanel(ModelPanel):
         self.source = Path(path)
         self._input = qimage_pixels(image)
         self.view.set_before(image)
+        self.stage.setCurrentWidget(self.view)
         self.export_btn.setEnabled(self.model_id is not None)
         self.caption.setText(f"{self.source.name} · {image.width()}×{image.height()}")
         if self.model_id is None:
@@ -436,7 +446,7 @@ class TranslatePanel(ModelPanel):
         if self.direction_combo.currentData() != keep and keep is not None:
             self.caption.setText(f"⚠ {self.model_id} has no direction {keep!r}; showing {self.direction()}")
         else:
-            ready = f"{self.source.name} ready" if self.source else "Open an image, or drop one here."
+            ready = f"{self.source.name} ready" if self.source else ""  # the drop zone says what to do
             self.caption.setText(self._note or ready)
         self.refresh()
 
