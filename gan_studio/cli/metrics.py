@@ -52,7 +52,11 @@ def cmd_metrics(args: argparse.Namespace) -> int:
     if args.model:
         result = evaluate_model(args.model, Path(args.real), num=args.num, psi=args.psi)
         if args.floor_other:
-            result["floor"] = evaluate_folder_pair(Path(args.real), Path(args.floor_other))
+            from ..core.library.registry import Library
+
+            card = Library().card(args.model)  # the floor at the model's own size and channels
+            result["floor"] = evaluate_folder_pair(Path(args.real), Path(args.floor_other), card.resolution,
+                                                   card.channels)
         if args.card:
             from ..core.metrics.evaluate import store_in_card
 
