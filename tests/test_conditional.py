@@ -259,7 +259,7 @@ def test_refiner_l1_teaches_stage_two_the_real_detail(tmp_path):
 
     root = make_captioned_shapes(tmp_path / "captioned")
     arch = SMALL | {"ca_dim": 8, "refiner": {"ch": 16, "n_res": 1, "cond_dim": 8}}
-    cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=8, batch=16, kimg=1.6,
+    cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=8, batch=16, kimg=3.2,
                       seed=0, threads=2, arch=arch, preview_every_s=1e9, checkpoint_every_s=1e9, augment="off",
                       refiner_l1=50.0)
     trainer = TextTrainer(TextTrainer.fresh_config(cfg))
