@@ -151,3 +151,19 @@ def test_a_projected_latent_on_a_full_disk_keeps_the_old_one(tiny_library, tmp_p
     monkeypatch.undo()
     assert out.read_bytes() == good and np.load(out)["ws"].ndim >= 1
     _no_temp_left(tmp_path)
+
+
+def test_importing_into_a_full_library_says_disk_full_and_keeps_the_old_model(tmp_path, monkeypatch):
+    from torch import nn
+
+    from gan_studio.core.library.weights import save_weights
+
+    target = tmp_path / "generator.safetensors"
+    save_weights(nn.Linear(4, 4), target)
+    good = target.read_bytes()
+    _enospc(monkeypatch)
+    with pytest.raises(DiskFullError, match="disk full"):
+        save_weights(nn.Linear(4, 4), target)
+    monkeypatch.undo()
+    assert target.read_bytes() == good
+    _no_temp_left(tmp_path)

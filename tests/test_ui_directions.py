@@ -92,3 +92,10 @@ def _recipe(req):
     from gan_studio.core.sessions.generator import GeneratorSession
 
     return GeneratorSession.open(TINY_ID, library=shared_library(), device="cpu").recipe(req)
+
+
+def test_mixer_presets_say_how_much_they_change_an_image(window, qtbot):
+    mixer = window.mixer
+    qtbot.waitUntil(lambda: "grey levels" in mixer.preset_buttons["coarse"].toolTip(), timeout=30000)
+    assert "Coarse layers" in mixer.preset_buttons["coarse"].toolTip()
+    assert "grey levels" in mixer.preset_buttons["fine"].toolTip()

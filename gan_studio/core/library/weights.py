@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 
 from ..io.atomic import atomic_save
 from .cards import CardError, ModelCard, WeightFile, sha256_file
@@ -18,7 +19,8 @@ from .cards import CardError, ModelCard, WeightFile, sha256_file
 def save_weights(module: Any, path: Path) -> str:
     """Write a module's state dict as safetensors atomically; return its sha256."""
     state = {k: v.detach().contiguous().clone() for k, v in module.state_dict().items()}
-    atomic_save(path, lambda tmp: save_file(state, str(tmp)))
+    data = safetensors_bytes(state)  # written by Python, so a full disk is an OSError (ENOSPC) the atomic
+    atomic_save(path, lambda tmp: tmp.write_bytes(data))  # writer reports plainly, not a SafetensorError
     return sha256_file(path)
 
 
