@@ -16,8 +16,7 @@ from tests.conftest import TINY_ID
 
 
 @pytest.fixture
-def window(qtbot, tiny_library, tmp_path, monkeypatch):
-    monkeypatch.setenv("GAN_STUDIO_HOME", str(tmp_path / "home"))
+def window(qtbot, tiny_library, tmp_path):
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     win = MainWindow(worker=InferenceWorker(), settings=settings)
     qtbot.addWidget(win)

@@ -16,12 +16,12 @@ from typing import Any
 import torch
 
 from ..data.images import load_folder
-from ..io.images import grid, save_png, to_uint8
+from ..io.images import grid, to_uint8
 from ..nets.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
 from ..nets.stylegen import z_from_seed
 from .config import TrainConfig
 from .dcgan_recipes import Recipe, add_ortho_grads, clip_weights, d_loss, g_loss, gradient_penalty, resolve
-from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, export_generator, train_run
 
 log = logging.getLogger("gan_studio.train")
 PREVIEW_SEEDS = range(16)
@@ -116,9 +116,7 @@ class DCGANTrainer(Trainer):
         self.G.eval()
         img = self.G(z, y)
         self.G.train()
-        path = self.run_dir / "previews" / f"step-{self.step:06d}.png"
-        save_png(grid(to_uint8(img), cols=8), path)
-        return path
+        return self.write_preview(grid(to_uint8(img), cols=8))
 
 
 def train_dcgan(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | None = None,
@@ -128,15 +126,10 @@ def train_dcgan(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn 
 
 def export_dcgan(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
     """The run's generator (in eval mode: its batch norms' running statistics) as a library model."""
-    from ..library.cards import ModelCard
-    from ..library.weights import write_model
+    def build(st: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        arch = DCGANConfig.from_dict(json.loads(st["arch"]))
+        G = DCGANGenerator(arch)
+        G.load_state_dict(st["G"])
+        return G, arch.to_dict()
 
-    card_fields.pop("with_train_state", None)
-    st, cfg, training = finished_run(run_dir, card_fields)
-    arch = DCGANConfig.from_dict(json.loads(st["arch"]))
-    G = DCGANGenerator(arch)
-    G.load_state_dict(st["G"])
-    card = ModelCard(id=model_id, name=name, family="dcgan", tasks=["explore"], resolution=arch.resolution,
-                     channels=arch.img_channels, architecture=arch.to_dict(), files=[], training=training,
-                     **card_fields)
-    return write_model(Path(folder), card, {"generator": G})
+    return export_generator(run_dir, folder, model_id, name, "dcgan", ["explore"], build, card_fields)

@@ -19,12 +19,12 @@ import torch.nn.functional as F
 
 from ..data.images import load_folder
 from ..device import autocast, choose_precision
-from ..io.images import grid, save_png, to_uint8
+from ..io.images import grid, to_uint8
 from ..nets.fewshot import FewShotConfig, FewShotDiscriminator, FewShotGenerator, crop_quadrant, fold_spectral_norm
 from ..nets.stylegen import z_from_seed
 from .augment import AdaptiveP, augment
 from .config import TrainConfig
-from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
+from .loop import AbortFn, ProgressFn, RunResult, Trainer, export_generator, train_run
 
 log = logging.getLogger("gan_studio.train")
 PREVIEW_SEEDS = range(16)
@@ -165,10 +165,7 @@ class FewShotTrainer(Trainer):
         G = copy.deepcopy(self.G_ema)
         recalibrate_bn(G)
         z = torch.cat([z_from_seed(s, self.net_cfg.z_dim) for s in PREVIEW_SEEDS]).to(self.device)
-        img = G(z, noise_mode="const")
-        path = self.run_dir / "previews" / f"step-{self.step:06d}.png"
-        save_png(grid(to_uint8(img), cols=8), path)
-        return path
+        return self.write_preview(grid(to_uint8(G(z, noise_mode="const")), cols=8))
 
 
 def train_fewshot(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn | None = None,
@@ -177,19 +174,13 @@ def train_fewshot(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressF
 
 
 def export_fewshot(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
-    """The run's EMA generator, spectral norm folded in and batch norms recalibrated, as a library model."""
-    from ..library.cards import ModelCard
-    from ..library.weights import write_model
+    """The run's EMA generator, spectral norm folded in and batch norms recalibrated, as a library model, stored
+    in fp16 (half the download; the loader widens it to fp32): images stay within ~50 dB of fp32's."""
+    def build(st: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        G = FewShotGenerator(FewShotConfig.from_dict(json.loads(st["arch"])))
+        G.load_state_dict(st["G_ema"])
+        plain = fold_spectral_norm(G)
+        recalibrate_bn(plain)
+        return copy.deepcopy(plain).half(), plain.cfg.to_dict()
 
-    card_fields.pop("with_train_state", None)
-    st, cfg, training = finished_run(run_dir, card_fields)
-    arch = FewShotConfig.from_dict(json.loads(st["arch"]))
-    G = FewShotGenerator(arch)
-    G.load_state_dict(st["G_ema"])
-    plain = fold_spectral_norm(G)
-    recalibrate_bn(plain)
-    card = ModelCard(id=model_id, name=name, family="fewshot", tasks=["explore", "mix"], resolution=arch.resolution,
-                     channels=arch.img_channels, architecture=plain.cfg.to_dict(), files=[], training=training,
-                     **card_fields)
-    # Stored in fp16 (half the download; the loader widens it to fp32): images stay within ~50 dB of fp32's.
-    return write_model(Path(folder), card, {"generator": copy.deepcopy(plain).half()})
+    return export_generator(run_dir, folder, model_id, name, "fewshot", ["explore", "mix"], build, card_fields)

@@ -86,6 +86,14 @@ class Trainer:
     def preview(self) -> Path:
         raise NotImplementedError
 
+    def write_preview(self, image: Any) -> Path:
+        """Save a preview sheet (HWC uint8) as previews/step-NNNNNN.png, atomically."""
+        from ..io.images import save_png
+
+        path = self.run_dir / "previews" / f"step-{self.step:06d}.png"
+        save_png(image, path)
+        return path
+
     def extra_progress(self) -> dict[str, Any]:
         return {}
 
@@ -261,6 +269,21 @@ def newest_loadable_checkpoint(run_dir: Path) -> tuple[Path, dict[str, Any]]:
             log.warning("resuming from %s: newer checkpoint(s) were damaged: %s", path.name, "; ".join(problems))
         return path, state
     raise ValueError(f"cannot resume {run_dir}: no checkpoint loads ({'; '.join(problems)})")
+
+
+def export_generator(run_dir: Path, folder: Path, model_id: str, name: str, family: str, tasks: list[str],
+                     build: Callable[[dict[str, Any]], Any], card_fields: dict[str, Any]) -> Any:
+    """A one-generator family's export: ``build(checkpoint)`` returns (generator to store, its architecture
+    dict); the card records the run's training."""
+    from ..library.cards import ModelCard
+    from ..library.weights import write_model
+
+    card_fields.pop("with_train_state", None)
+    st, _, training = finished_run(run_dir, card_fields)
+    G, arch = build(st)
+    card = ModelCard(id=model_id, name=name, family=family, tasks=tasks, resolution=arch["resolution"],
+                     channels=arch["img_channels"], architecture=arch, files=[], training=training, **card_fields)
+    return write_model(Path(folder), card, {"generator": G})
 
 
 def finished_run(run_dir: Path, card_fields: dict[str, Any]) -> tuple[dict[str, Any], TrainConfig, dict[str, Any]]:
