@@ -62,7 +62,6 @@ def _session(args: argparse.Namespace, task: str):
 
 @command("generate")
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ..core.io.export import export_png
     from ..core.io.images import grid, save_png
     from ..core.sessions.generator import RenderRequest
 
@@ -75,11 +74,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     for seed in seeds:
         req = RenderRequest(model_id=sess.model_id, seed=seed, psi=args.psi, noise_mode=args.noise,
                             noise_strength=args.noise_strength, edits=edits, class_name=args.class_name)
-        img = sess.render(req)
         path = out / f"seed{seed:06d}.png"
-        export_png(img, path, sess.recipe(req), size=args.size)
-        written.append(str(path))
-        tiles.append(img)
+        written += [str(p) for p in sess.export(req, path, size=args.size)]  # a pair model: each image too
+        if args.grid:
+            tiles.append(sess.render(req))
     if args.grid:
         save_png(grid(tiles, cols=min(8, len(tiles))), Path(args.grid))
     emit(args, {"files": written, "grid": args.grid}, f"wrote {len(written)} images to {out}")

@@ -345,7 +345,7 @@ class MainWindow(QMainWindow):
             fn = lambda s: export_png(s.mix_grid(req), path, s.recipe(req))  # noqa: E731
         else:
             req = self.explorer.current_request()
-            fn = lambda s: export_png(s.render(req), path, s.recipe(req), size=size)  # noqa: E731
+            fn = lambda s: s.export(req, path, size)[0]  # noqa: E731  (a pair model writes each image too)
         return self.worker.submit("export", self.model_id, lambda s: str(fn(s)), convert=False)
 
     def export_image_dialog(self) -> None:

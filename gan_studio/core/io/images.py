@@ -46,9 +46,9 @@ def save_png(arr: np.ndarray, path: Path) -> None:
 
 
 def resize(arr: np.ndarray, size: int) -> np.ndarray:
-    """Resize HWC uint8 to size×size (nearest when enlarging by an integer factor keeps pixels crisp)."""
-    if arr.shape[0] == size:
+    """Resize HWC uint8 to ``size`` px high, keeping its aspect (a square image becomes size×size; a CoGAN pair
+    stays a pair of squares side by side)."""
+    h, w = arr.shape[:2]
+    if h == size:
         return arr
-    pil = to_pil(arr)
-    method = Image.Resampling.LANCZOS
-    return np.asarray(pil.resize((size, size), method))
+    return np.asarray(to_pil(arr).resize((max(1, round(w * size / h)), size), Image.Resampling.LANCZOS))

@@ -259,3 +259,10 @@ class GeneratorSession:
     def recipe(self, req: RenderRequest | MixRequest | WalkRequest) -> dict[str, Any]:
         """Everything needed to regenerate an image exactly, for PNG metadata."""
         return make_recipe(req, self.sha256)
+
+    def export(self, req: RenderRequest, path: Any, size: int | None = None) -> list[Any]:
+        """Render ``req`` into the PNG ``path`` with its recipe (``size`` px high); returns the files written
+        (a pair model writes each domain's image beside it too)."""
+        from ..io.export import export_png
+
+        return [export_png(self.render(req), path, self.recipe(req), size=size)]
