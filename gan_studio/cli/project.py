@@ -8,6 +8,13 @@ from typing import Any
 
 from ..core.defaults import AGE, BASE_AGE, COND_PSI, PROJECTION_STEPS
 from .common import CliError, add_setting, command, emit, read_image, require_task
+from .progress import Progress, add_progress
+
+
+def _fit_progress(args: argparse.Namespace) -> Any:
+    """Projection's (step, steps, loss) callback → the shared progress reporter."""
+    report = Progress(args.progress, "fitting")
+    return lambda step, steps, loss: report(step, steps, loss=float(loss))
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +28,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--gender", choices=["any", "male", "female"], default="any")
     pr.add_argument("--skin-tone", type=int, default=0, choices=range(6))
     pr.add_argument("--json", action="store_true")
+    add_progress(pr)
 
     ag = sub.add_parser("age", help="render a face at one or several ages (Age-cGAN)")
     ag.add_argument("--model", required=True)
@@ -39,6 +47,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     "%(default)s)")
     ag.add_argument("-o", "--out", required=True, help="PNG (one age), or PNG strip / .gif / .mp4 (--ages)")
     ag.add_argument("--json", action="store_true")
+    add_progress(ag)
 
 
 @command("project")
@@ -58,9 +67,9 @@ def cmd_project(args: argparse.Namespace) -> int:
         raise CliError(f"{args.model} cannot project images (family without a latent space)")
     if "age" in card.tasks:
         source, res = sess.project(image, base_age=args.age, gender=args.gender, skin_tone=args.skin_tone,
-                                   steps=args.steps)
+                                   steps=args.steps, progress_fn=_fit_progress(args))
     else:
-        source, res = sess.project(image, steps=args.steps, w_plus=not args.w)
+        source, res = sess.project(image, steps=args.steps, w_plus=not args.w, progress_fn=_fit_progress(args))
     out = Path(args.out).with_suffix(".npz")
     fields = {"ws": res.ws[0].cpu().numpy(), "model_id": np.array(args.model), "sha256": np.array(sess.sha256),
               "psnr": np.array(res.psnr), "base_age": np.array(args.age), "gender": np.array(args.gender),
@@ -111,7 +120,7 @@ def cmd_age(args: argparse.Namespace) -> int:
         source = load_latent(args.latent)
     else:
         source, res = sess.project(read_image(args.input), base_age=args.base_age, gender=args.gender,
-                                   skin_tone=args.skin_tone, steps=args.steps)
+                                   skin_tone=args.skin_tone, steps=args.steps, progress_fn=_fit_progress(args))
     req = AgeRequest(args.model, source, age=0.0, gender=args.gender, skin_tone=args.skin_tone, psi=args.psi,
                      base_age=args.base_age)
     out = Path(args.out)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..core.defaults import COND_PSI, SEED_COUNT, VARIATION
 from .common import CliError, add_setting, command, emit, parse_seeds, require_task
+from .progress import Progress, add_progress
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -33,6 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     mt.add_argument("--threads", type=int)
     mt.add_argument("--cache", help="caption-embedding cache to reuse (a training run's text-embeddings.safetensors)")
     mt.add_argument("--json", action="store_true")
+    add_progress(mt)
 
 
 def _seed_list(seeds: tuple[int, ...]) -> str:
@@ -46,10 +47,11 @@ def cmd_matcher(args: argparse.Namespace) -> int:
     from ..core.training.matcher_trainer import fit_matcher
 
     card = Library().card(args.model)
+    report = Progress(args.progress, "matcher")
     try:
         result = fit_matcher(card, Path(args.data), epochs=args.epochs, seed=args.seed, threads=args.threads,
                              cache=Path(args.cache) if args.cache else None, steps=args.steps,
-                             progress=lambda s, n, loss: print(f"step {s}/{n} loss {loss:.3f}", file=sys.stderr))
+                             progress=lambda s, n, loss: report(s, n, loss=float(loss)))
     except EncoderUnavailable as exc:
         raise CliError(str(exc)) from exc
     except ValueError as exc:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from .common import CliError, command, emit, read_image, require_task
+from .progress import Progress, add_progress
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +28,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--tile", type=int, default=512, help="tile side for large images at native scale")
     tr.add_argument("-o", "--out", required=True, help="output PNG (file input) or folder")
     tr.add_argument("--json", action="store_true")
+    add_progress(tr)
 
     up = sub.add_parser("upscale", help="×4 super-resolution of an image")
     up.add_argument("--model", help="an upscale model (default: the first in the library)")
@@ -73,11 +74,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
     direction = sess.resolve_direction(args.direction)
     src = Path(args.input)
     if src.is_dir():
-        def progress(done: int, total: int, path: Path) -> None:
-            if not args.json:
-                print(f"[{done}/{total}] {path.name}", file=sys.stderr)
-
-        report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit, progress_fn=progress)
+        report_progress = Progress(args.progress, "translating")
+        report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit,
+                                       progress_fn=lambda done, total, path: report_progress(done, total,
+                                                                                              file=path.name))
         data = {"written": [str(p) for p in report.written],
                 "skipped": [{"file": str(p), "reason": r} for p, r in report.skipped]}
         text = f"translated {len(report.written)} images into {args.out}; skipped {len(report.skipped)}" + "".join(
