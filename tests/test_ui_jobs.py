@@ -53,7 +53,11 @@ def test_job_runs_in_a_process_with_live_view_and_reattaches(qtbot, tiny_library
     store = JobStore()
     qtbot.waitUntil(lambda: store.get(name).status() == "finished", timeout=120000)
     panel.update_live()
-    assert "finished" in panel.stats.text() and "0.06 kimg" in panel.stats.text()
+    assert panel.stats.text().startswith("Finished in") and "60 images seen" in panel.stats.text()
+    assert "0.06 kimg" in panel.details.text() and "ETA" not in panel.details.text()  # figures: one line down
+    assert not panel.log.isVisibleTo(panel)  # the developers' log is one click away
+    panel.log_button.click()
+    assert panel.log.isVisibleTo(panel) and panel.log_button.text() == "Hide log"
     assert panel.progress.value() == 100
     assert panel.plot.series.get("loss_g") and panel.preview.image() is not None
     assert "loaded 24 images" in panel.log.toPlainText()

@@ -281,10 +281,14 @@ class Thumb(QToolButton):
         side = self.iconSize().width()
         pm = QPixmap(side, side)
         pm.fill(Qt.GlobalColor.transparent)
+        w, h = max(1, image.width()), max(1, image.height())
+        scale = side / max(w, h)  # keep the aspect: a CoGAN pair is a wide image, letterboxed
+        target = QRect(round((side - w * scale) / 2), round((side - h * scale) / 2), round(w * scale),
+                       round(h * scale))
         p = QPainter(pm)
-        p.drawTiledPixmap(0, 0, side, side, checkerboard(6))
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        p.drawImage(pm.rect(), image)
+        p.drawTiledPixmap(target, checkerboard(6))
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, w * scale < w)  # smooth only when shrinking
+        p.drawImage(target, image)
         p.end()
         self.setIcon(pm)
 

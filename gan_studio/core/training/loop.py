@@ -131,6 +131,7 @@ class Trainer:
         start = acc_from = time.monotonic()
         t_progress = t_ckpt = t_preview = start
         window_start, window_step = start, self.step
+        first_step = self.step
         aborted = False
         while True:
             done_kimg = cfg.kimg is not None and self.kimg >= cfg.kimg
@@ -150,7 +151,7 @@ class Trainer:
                 window_start, window_step = now, self.step
                 self._report(stats, rate, start, budget_s, progress_fn)
                 t_progress = now
-            if now - t_preview >= cfg.preview_every_s:
+            if now - t_preview >= cfg.preview_every_s or self.step == first_step + 1:  # the first within seconds
                 self.preview()
                 t_preview = now
             if now - t_ckpt >= cfg.checkpoint_every_s:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.jobs.diversity import collapse_warning, grid_diversity
+from ...core.jobs.status_line import fraction, plain_status
 from ...core.jobs.store import JobError, read_events
 from ..empty_state import HintList
 from ..job_runner import JobRunner
@@ -64,7 +65,15 @@ class JobsPanel(QWidget):
                   self.register_button):
             buttons.addWidget(b)
         self.progress = QProgressBar()
-        self.stats = QLabel("No job selected")
+        self.stats = QLabel("No job selected")  # one plain sentence (core.jobs.status_line)
+        self.stats.setTextFormat(Qt.TextFormat.PlainText)
+        self.stats.setWordWrap(True)
+        self.details = QLabel("")  # the figures a developer reads: step, kimg, img/s, augment p
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details.setStyleSheet("color: palette(mid)")
+        self.log_button = QPushButton("Show log")
+        self.log_button.setCheckable(True)
+        self.log_button.setToolTip("The training process's own log (for bug reports)")
         self.warning = QLabel("")
         self.warning.setStyleSheet("color: #d93025")
         self.warning.setWordWrap(True)
@@ -77,12 +86,19 @@ class JobsPanel(QWidget):
         lv = QVBoxLayout(live)
         lv.addWidget(self.progress)
         lv.addWidget(self.stats)
+        details = QHBoxLayout()
+        details.addWidget(self.details, 1)
+        details.addWidget(self.log_button)
+        lv.addLayout(details)
         lv.addWidget(self.warning)
         row = QSplitter(Qt.Orientation.Horizontal)
         row.addWidget(self.plot)
         row.addWidget(self.preview)
         lv.addWidget(row, 2)
         lv.addWidget(self.log, 1)
+        self.log.setVisible(False)  # one click away: Show log
+        self.log_button.toggled.connect(self.log.setVisible)
+        self.log_button.toggled.connect(lambda on: self.log_button.setText("Hide log" if on else "Show log"))
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.list)
         split.addWidget(live)
@@ -153,6 +169,7 @@ class JobsPanel(QWidget):
         """Read what the run folder gained since the last tick: events, previews, log."""
         if self.current is None:
             self.stats.setText("No job selected")
+            self.details.setText("")
             self.progress.setValue(0)
             return
         try:
@@ -169,19 +186,15 @@ class JobsPanel(QWidget):
         if newest is not None:
             last.update(step=newest.get("step", 0), kimg=newest["kimg"])
         st = job.status()
-        if spec.kimg:
-            frac = float(last.get("kimg", 0)) / spec.kimg
-        elif spec.minutes:
-            frac = job.elapsed_s() / 60 / spec.minutes if st != "running" else (
-                1 - (last.get("eta_s") or spec.minutes * 60) / (spec.minutes * 60) if last else 0)
-        else:
-            frac = 0
-        self.progress.setValue(100 if st == "finished" else int(max(0.0, min(1.0, frac)) * 100))
+        elapsed = job.elapsed_s()
+        frac = fraction(st, last, spec.kimg, spec.minutes, elapsed)
+        self.progress.setValue(int(frac * 100))
+        self.stats.setText(plain_status(st, last, frac, elapsed, job.error()))
         p = last.get("augment_p")
-        self.stats.setText(f"{job.name}: {st} · step {last.get('step', 0)} · {last.get('kimg', 0):.2f} kimg · "
-                           f"{last.get('images_per_s', 0) or 0:.1f} img/s · ETA {_eta(last.get('eta_s'))} · "
-                           f"augment p {'—' if p is None else f'{p:.3f}'}"
-                           + (f"\n⚠ {job.error()}" if st == "failed" else ""))
+        eta = f" · ETA {_eta(last.get('eta_s'))}" if st == "running" else ""  # no countdown once it stopped
+        self.details.setText(f"step {last.get('step', 0)} · {last.get('kimg', 0):.2f} kimg · "
+                             f"{last.get('images_per_s', 0) or 0:.1f} img/s{eta} · "
+                             f"augment p {'—' if p is None else f'{p:.3f}'}")
         previews = job.previews()
         if previews and previews != self._previews:
             new = [p for p in previews if p not in self._previews]
