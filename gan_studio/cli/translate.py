@@ -18,6 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sk.add_argument("--seed", type=int, help="variation (pix2pix dropout mask); omit for the plain result")
     sk.add_argument("--size", type=int, help="export size in pixels")
     sk.add_argument("-o", "--out", required=True, help="output PNG")
+    add_colour_options(sk)
 
     tr = sub.add_parser("translate", help="translate an image or a folder between domains")
     tr.add_argument("--model", help="a translation model (default: the first in the library)")
@@ -29,11 +30,36 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("-o", "--out", required=True, help="output PNG (file input) or folder")
     tr.add_argument("--json", action="store_true")
     add_progress(tr)
+    add_colour_options(tr)
 
     up = sub.add_parser("upscale", help="×4 super-resolution of an image")
     up.add_argument("--model", help="an upscale model (default: the first in the library)")
     up.add_argument("--input", required=True)
     up.add_argument("-o", "--out", required=True, help="output PNG")
+
+
+def add_colour_options(parser: argparse.ArgumentParser) -> None:
+    """The colour step after painting (core/colour.py), as in the window's Colours box."""
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument("--palette", help="recolour to these colours, dark to light, e.g. '#5b3a1a,#f7c531'")
+    g.add_argument("--colours-like", metavar="IMAGE", help="take the colours of this image")
+    parser.add_argument("--colour-strength", type=float, default=1.0,
+                        help="0: the model's colours … 1: fully recoloured (default: %(default)s)")
+
+
+def colour_step(args: argparse.Namespace) -> Any:
+    from ..core.colour import ColourStep, reference_stats
+
+    try:
+        if args.palette:
+            return ColourStep("palette", palette=tuple(c for c in args.palette.split(",") if c.strip()),
+                              strength=args.colour_strength)
+        if args.colours_like:
+            return ColourStep("reference", reference=reference_stats(read_image(args.colours_like)),
+                              strength=args.colour_strength)
+        return ColourStep(strength=args.colour_strength)
+    except ValueError as exc:
+        raise CliError(f"colours: {exc}") from exc
 
 
 def _translator(model_id: str | None, task: str, device: str | None) -> Any:
@@ -53,29 +79,34 @@ def _translator(model_id: str | None, task: str, device: str | None) -> Any:
 
 @command("sketch")
 def cmd_sketch(args: argparse.Namespace) -> int:
+    from ..core.colour import apply_colours
     from ..core.data.sketch import composite_white, image_to_sketch
     from ..core.io.export import export_png
 
+    colours = colour_step(args)
     sess = _translator(args.model, "sketch", args.device)
     img = read_image(args.input)
     drawing = image_to_sketch(img, sess.resolution) if args.trace else composite_white(img)
-    out = sess.sketch(drawing, seed=args.seed)
-    export_png(out, Path(args.out), sess.recipe(seed=args.seed, source=Path(args.input).name, trace=args.trace),
-               size=args.size)
+    out = apply_colours(sess.sketch(drawing, seed=args.seed), colours)
+    extra = {"colours": colours.to_json()} if colours.active else {}
+    export_png(out, Path(args.out), sess.recipe(seed=args.seed, source=Path(args.input).name, trace=args.trace,
+                                                **extra), size=args.size)
     print(f"wrote {args.out}")
     return 0
 
 
 @command("translate")
 def cmd_translate(args: argparse.Namespace) -> int:
+    from ..core.colour import apply_colours
     from ..core.io.export import export_png
 
+    colours = colour_step(args)
     sess = _translator(args.model, "translate", args.device)
     direction = sess.resolve_direction(args.direction)
     src = Path(args.input)
     if src.is_dir():
         report_progress = Progress(args.progress, "translating")
-        report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit,
+        report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit, colours=colours,
                                        progress_fn=lambda done, total, path: report_progress(done, total,
                                                                                               file=path.name))
         data = {"written": [str(p) for p in report.written],
@@ -84,8 +115,9 @@ def cmd_translate(args: argparse.Namespace) -> int:
             f"\n  skipped {p}: {r}" for p, r in report.skipped)
         emit(args, data, text)
         return 0 if report.written else 2
-    out = sess.run(read_image(args.input), direction, fit=args.fit, tile=args.tile)
-    export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit))
+    out = apply_colours(sess.run(read_image(args.input), direction, fit=args.fit, tile=args.tile), colours)
+    extra = {"colours": colours.to_json()} if colours.active else {}
+    export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit, **extra))
     emit(args, {"file": args.out, "direction": sess.directions[direction]},
          f"wrote {args.out} ({sess.directions[direction]})")
     return 0

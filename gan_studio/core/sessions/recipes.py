@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ..colour import ColourStep
+
 PANELS = {"render": "explorer", "walk": "explorer", "mix": "mixer", "age": "age", "text": "text",
           "sketch": "sketch", "translate": "translate"}
 FITS = ("model", "native")
@@ -38,6 +40,7 @@ class SketchRecipe:
     drawing: np.ndarray | None  # HW uint8, 255 paper and 0 ink; None in a recipe that does not carry it
     sketch_file: str | None  # the sketch written beside the painting (older exports restore from it)
     trace: bool = False  # `gan-studio sketch --trace`: ``sketch_file`` is a photo whose edges were traced
+    colours: ColourStep = ColourStep()  # the colour step after painting (core/colour.py)
 
     def sketch_beside(self, png: Path) -> Path | None:
         """The sketch (or traced photo) file next to the exported ``png``, where it still exists."""
@@ -55,6 +58,7 @@ class TranslateRecipe:
     direction: str | None
     fit: str
     source: str | None
+    colours: ColourStep = ColourStep()
 
     def source_beside(self, png: Path) -> Path | None:
         """The translated image, where it sits next to the export (the recipe keeps only its name)."""
@@ -91,10 +95,14 @@ def decode_drawing(text: Any) -> np.ndarray:
     return arr
 
 
-def sketch_recipe_fields(drawing: np.ndarray, seed: int | None, sketch_file: str) -> dict[str, Any]:
+def sketch_recipe_fields(drawing: np.ndarray, seed: int | None, sketch_file: str,
+                         colours: ColourStep | None = None) -> dict[str, Any]:
     """What the sketch pad adds to the translator session's recipe (kind "sketch")."""
-    return {"kind": "sketch", "seed": seed, "sketch_file": sketch_file, "canvas": list(drawing.shape),
-            "drawing": encode_drawing(drawing)}
+    fields = {"kind": "sketch", "seed": seed, "sketch_file": sketch_file, "canvas": list(drawing.shape),
+              "drawing": encode_drawing(drawing)}
+    if colours is not None and colours.active:
+        fields["colours"] = colours.to_json()
+    return fields
 
 
 def _model_id(recipe: dict[str, Any]) -> str:
@@ -121,7 +129,8 @@ def sketch_from_recipe(recipe: dict[str, Any]) -> SketchRecipe:
             raise ValueError(f"seed {seed!r} is not a whole number 0 … 2147483647")
         drawing = decode_drawing(recipe["drawing"]) if recipe.get("drawing") is not None else None
         sketch_file = _opt_str(recipe, "sketch_file") or _opt_str(recipe, "source")  # source: `gan-studio sketch`
-        return SketchRecipe(_model_id(recipe), seed, drawing, sketch_file, bool(recipe.get("trace", False)))
+        return SketchRecipe(_model_id(recipe), seed, drawing, sketch_file, bool(recipe.get("trace", False)),
+                            ColourStep.from_json(recipe.get("colours")))
     except ValueError as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
 
@@ -134,6 +143,7 @@ def translate_from_recipe(recipe: dict[str, Any]) -> TranslateRecipe:
         fit = recipe.get("fit", "model")
         if fit not in FITS:
             raise ValueError(f"fit {fit!r} is not one of {', '.join(FITS)}")
-        return TranslateRecipe(_model_id(recipe), _opt_str(recipe, "direction"), fit, _opt_str(recipe, "source"))
+        return TranslateRecipe(_model_id(recipe), _opt_str(recipe, "direction"), fit, _opt_str(recipe, "source"),
+                               ColourStep.from_json(recipe.get("colours")))
     except ValueError as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc

@@ -198,10 +198,12 @@ class TranslatorSession:
         return self.run(img, "up", tile=tile, overlap=16)
 
     def translate_folder(self, src: Path, dst: Path, direction: str | None = None, fit: str = "model",
-                         progress_fn: ProgressFn | None = None, abort_fn: Callable[[], bool] | None = None
-                         ) -> BatchReport:
+                         progress_fn: ProgressFn | None = None, abort_fn: Callable[[], bool] | None = None,
+                         colours: Any = None) -> BatchReport:
         """Translate every image under ``src`` into ``dst`` (same relative names, .png); bad files are
-        skipped with their reason and the rest still run. ``abort_fn`` cancels between images."""
+        skipped with their reason and the rest still run. ``abort_fn`` cancels between images; ``colours``
+        (a core.colour.ColourStep) recolours every result the same way."""
+        from ..colour import apply_colours
         from ..data.images import scan_folder
         from ..io.export import export_png
 
@@ -217,9 +219,10 @@ class TranslatorSession:
             except (OSError, ValueError) as exc:
                 report.skipped.append((path, f"unreadable: {exc}"))
                 continue
-            out = self.run(img, direction, fit=fit)
+            out = apply_colours(self.run(img, direction, fit=fit), colours)
             target = (dst / path.relative_to(src)).with_suffix(".png")
-            export_png(out, target, self.recipe(direction=direction, source=path.name, fit=fit))
+            extra = {"colours": colours.to_json()} if colours is not None and colours.active else {}
+            export_png(out, target, self.recipe(direction=direction, source=path.name, fit=fit, **extra))
             report.written.append(target)
             if progress_fn is not None:
                 progress_fn(i + 1, len(scan.usable), path)

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.colour import apply_colours
+from ..colour_box import ColourBox
 from ..qimage import gray_qimage, qimage_gray
 from ..widgets import ImageView, LabeledSlider, add_model_row, model_picker, throttle_timer
 from .model_panel import ModelPanel
@@ -314,6 +316,9 @@ class SketchPanel(ModelPanel):
         side.addLayout(edit)
         side.addWidget(self.load_btn)
         side.addWidget(self.variation_box)
+        self.colours = ColourBox()
+        self.colours.setToolTip("The model paints in the colours it learned; pick yours here")
+        side.addWidget(self.colours)
         side.addWidget(self.export_btn)
         side.addWidget(self.latency)
         side.addWidget(self.info)
@@ -347,6 +352,7 @@ class SketchPanel(ModelPanel):
         self.load_btn.clicked.connect(self.load_image_dialog)
         self.variation_check.toggled.connect(self._variation_toggled)
         self.seed_box.valueChanged.connect(lambda _: self.refresh())
+        self.colours.changed.connect(lambda _: self.refresh())
         self.dice_btn.clicked.connect(self.random_seed)
         self.export_btn.clicked.connect(self.export_dialog)
         self.canvas.strokeMoved.connect(self._stroke_moved)
@@ -456,8 +462,9 @@ class SketchPanel(ModelPanel):
         """Send the current drawing to the model (the worker keeps only the newest request)."""
         if not self.model_id or self._dirty:
             return
-        arr, seed = self.canvas.pixels(), self.seed()
-        self.last_task = self.worker.submit("sketch", self.model_id, lambda s: s.sketch(arr, seed))
+        arr, seed, colours = self.canvas.pixels(), self.seed(), self.colours.step()
+        self.last_task = self.worker.submit("sketch", self.model_id,
+                                            lambda s: apply_colours(s.sketch(arr, seed), colours))
 
     def shown_image(self) -> QImage | None:
         return self.view.image()
@@ -497,7 +504,7 @@ class SketchPanel(ModelPanel):
         if not self.model_id:
             return None
         path = path.with_suffix(".png")
-        arr, seed = self.canvas.pixels(), self.seed()
+        arr, seed, colours = self.canvas.pixels(), self.seed(), self.colours.step()
         sketch_path = path.with_name(f"{path.stem}-sketch.png")
 
         def write(s: Any) -> str:
@@ -506,7 +513,8 @@ class SketchPanel(ModelPanel):
             from ...core.io.export import export_png
             from ...core.sessions.recipes import sketch_recipe_fields
 
-            export_png(s.sketch(arr, seed), path, s.recipe(**sketch_recipe_fields(arr, seed, sketch_path.name)))
+            export_png(apply_colours(s.sketch(arr, seed), colours), path,
+                       s.recipe(**sketch_recipe_fields(arr, seed, sketch_path.name, colours)))
             export_png(np.repeat(arr[..., None], 3, axis=2), sketch_path)
             return str(path)
 
@@ -523,6 +531,7 @@ class SketchPanel(ModelPanel):
         self.variation_check.setChecked(rec.seed is not None)
         if rec.seed is not None:
             self.seed_box.setValue(rec.seed)
+        self.colours.set_step(rec.colours)
         if rec.drawing is not None:
             self.canvas.set_paper(gray_qimage(rec.drawing))
         elif (beside := rec.sketch_beside(png)) is not None and rec.trace:

@@ -32,6 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.colour import apply_colours
+from ..colour_box import ColourBox
 from ..empty_state import DropZone
 from ..qimage import qimage_pixels
 from ..widgets import BeforeAfterView, add_model_row, model_picker
@@ -56,10 +58,11 @@ class BatchJob(QThread):
     failed = Signal(str, str)  # message, traceback
 
     def __init__(self, model_id: str, src: Path, dst: Path, direction: str | None, fit: str,
-                 parent: Any = None) -> None:
+                 parent: Any = None, colours: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("gan-studio-batch")
         self.model_id, self.src, self.dst, self.direction, self.fit = model_id, src, dst, direction, fit
+        self.colours = colours
         self._abort = threading.Event()
 
     def cancel(self) -> None:
@@ -77,7 +80,7 @@ class BatchJob(QThread):
             report = session.translate_folder(
                 self.src, self.dst, self.direction, fit=self.fit,
                 progress_fn=lambda done, total, path: self.progress.emit(done, total, str(path)),
-                abort_fn=self._abort.is_set)
+                abort_fn=self._abort.is_set, colours=self.colours)
         except Exception as exc:  # reaches the user as a message, never a crash
             self.failed.emit(f"{type(exc).__name__}: {exc}", traceback.format_exc())
             return
@@ -171,6 +174,8 @@ class TranslatePanel(ModelPanel):
         side.addLayout(form)
         side.addLayout(row)
         side.addWidget(self.side_check)
+        self.colours = ColourBox()
+        side.addWidget(self.colours)
         side.addWidget(self.caption)
         side.addWidget(batch)
         side.addStretch(1)
@@ -194,6 +199,7 @@ class TranslatePanel(ModelPanel):
         self.drop_zone.openClicked.connect(self.open_image_dialog)
         self.export_btn.clicked.connect(self.export_dialog)
         self.side_check.toggled.connect(self.view.set_side_by_side)
+        self.colours.changed.connect(lambda _: self.refresh())
         self.batch_btn.clicked.connect(self.batch_dialog)
         self.cancel_btn.clicked.connect(self.cancel_batch)
         self._batch_idle()
@@ -285,9 +291,9 @@ class TranslatePanel(ModelPanel):
     def refresh(self) -> None:
         if self._input is None or not self.model_id or self._dirty or self.direction() is None:
             return
-        arr, direction, fit = self._input, self.direction(), self.fit()
+        arr, direction, fit, colours = self._input, self.direction(), self.fit(), self.colours.step()
         self.last_task = self.worker.submit("translate", self.model_id,
-                                            lambda s: s.run(arr, direction, fit=fit))
+                                            lambda s: apply_colours(s.run(arr, direction, fit=fit), colours))
 
     def shown_image(self) -> QImage | None:
         return self.view.after()
@@ -306,14 +312,16 @@ class TranslatePanel(ModelPanel):
         """Translate again on the worker (the exact settings shown) and write PNG + recipe."""
         if self._input is None or not self.model_id:
             return None
-        arr, direction, fit = self._input, self.direction(), self.fit()
+        arr, direction, fit, colours = self._input, self.direction(), self.fit(), self.colours.step()
         name = self.source.name if self.source else None
 
         def write(s: Any) -> str:
             from ...core.io.export import export_png
 
-            recipe = s.recipe(direction=direction, fit=fit, source=name)
-            return str(export_png(s.run(arr, direction, fit=fit), path.with_suffix(".png"), recipe))
+            recipe = s.recipe(direction=direction, fit=fit, source=name,
+                              **({"colours": colours.to_json()} if colours.active else {}))
+            out = apply_colours(s.run(arr, direction, fit=fit), colours)
+            return str(export_png(out, path.with_suffix(".png"), recipe))
 
         return self.worker.submit("translate-export", self.model_id, write, convert=False)
 
@@ -341,7 +349,8 @@ class TranslatePanel(ModelPanel):
             raise RuntimeError("a batch is already running")
         if not self.model_id:
             raise RuntimeError("no translation model")
-        job = BatchJob(self.model_id, Path(src), Path(dst), self.direction(), self.fit(), self)
+        job = BatchJob(self.model_id, Path(src), Path(dst), self.direction(), self.fit(), self,
+                       colours=self.colours.step())
         job.progress.connect(self._batch_progress)
         job.reported.connect(self._batch_reported)
         job.failed.connect(self._batch_failed)
@@ -409,6 +418,7 @@ class TranslatePanel(ModelPanel):
         self.fit_combo.blockSignals(True)
         self.fit_combo.setCurrentIndex(max(0, self.fit_combo.findData(rec.fit)))
         self.fit_combo.blockSignals(False)
+        self.colours.set_step(rec.colours)
         self._want_direction = rec.direction  # the directions arrive with the model (translate-info)
         self.set_model(rec.model_id)
         source = rec.source_beside(png)
