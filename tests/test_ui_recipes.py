@@ -202,7 +202,7 @@ def test_the_class_picker_changes_the_pixels_undo_and_recipes_keep_the_class(win
     ex, picker = window.explorer, window.explorer.class_picker
     window.model_picker.setCurrentIndex(window.model_picker.findData(CGAN_ID))
     qtbot.waitUntil(lambda: not picker.isHidden(), timeout=20000)
-    assert picker.classes == ["circles", "squares"] and picker.combo.currentText() == "circles"
+    assert picker.classes == ["circles", "squares"] and picker.currentText() == "circles"
     # A library of its own: the window's worker renders the cached nets of the shared one, class and all.
     sess = ClassConditionalSession.open(CGAN_ID, library=Library(), device="cpu")
     req = ex.current_request()
@@ -210,24 +210,24 @@ def test_the_class_picker_changes_the_pixels_undo_and_recipes_keep_the_class(win
     assert np.abs(circles.astype(int) - squares.astype(int)).max() > 0  # the classes draw different pixels
     _wait_shown(qtbot, window, circles)
 
-    picker.combo.setCurrentIndex(1)
+    picker.setCurrentIndex(1)
     assert ex.state.class_name == "squares" and "squares" in ex.caption.text()
     _wait_shown(qtbot, window, squares)
     ex.undo()
-    assert ex.state.class_name is None and picker.combo.currentText() == "circles"
+    assert ex.state.class_name is None and picker.currentText() == "circles"
     _wait_shown(qtbot, window, circles)
     ex.redo()
-    assert picker.combo.currentText() == "squares"
+    assert picker.currentText() == "squares"
     _wait_shown(qtbot, window, squares)
 
     out = tmp_path / "square.png"  # the class travels in the export's recipe, and reopening picks it
     with qtbot.waitSignal(window.worker.finished, timeout=20000, check_params_cb=lambda key, *a: key == "export"):
         window.export_image(out)
     assert read_recipe(out)["class_name"] == "squares"
-    picker.combo.setCurrentIndex(0)
+    picker.setCurrentIndex(0)
     _wait_shown(qtbot, window, circles)
     window.open_recipe(out)
-    assert ex.state.class_name == "squares" and picker.combo.currentText() == "squares"
+    assert ex.state.class_name == "squares" and picker.currentText() == "squares"
     _wait_shown(qtbot, window, squares)
 
     window.model_picker.setCurrentIndex(window.model_picker.findData(TINY_ID))  # an unconditional StyleGen

@@ -141,8 +141,9 @@ class ExplorerPanel(QWidget):
         seed_row.addWidget(self.seed_box, 1)
         seed_row.addWidget(self.random_btn)
         self.class_picker = ClassPicker()
-        form = QFormLayout()
-        form.addRow(self.class_picker)
+        form = self._form = QFormLayout()
+        form.addRow("Class", self.class_picker)
+        form.setRowVisible(self.class_picker, False)  # until a model's facts list classes
         form.addRow("Seed", seed_row)
         form.addRow("Truncation ψ", self.psi)
         form.addRow("Noise", self.noise_mode)
@@ -299,7 +300,7 @@ class ExplorerPanel(QWidget):
         if model_id != self.model_id and self.model_id is not None and self.state.class_name is not None:
             self.history.push(replace(self.state, class_name=None))  # another model's classes are others
         if model_id != self.model_id:
-            self.class_picker.set_classes([])  # until the model's facts say which it has
+            self.set_classes([])  # until the model's facts say which it has
         self.model_id = model_id
         self.directions.set_model(model_id)
         self._sync_controls()
@@ -309,6 +310,7 @@ class ExplorerPanel(QWidget):
         """The model's classes from its facts (none: no class picker) and the one it draws by default."""
         self.class_picker.set_classes(list(classes), current)
         self.class_picker.show_class(self.state.class_name)
+        self._form.setRowVisible(self.class_picker, bool(classes))
 
     def current_source(self) -> Any:
         from ...core.sessions.requests import Source
