@@ -51,7 +51,7 @@ def option_widget(opt: Any) -> QWidget:
         w = QCheckBox(_label(opt))
     elif opt.type is int:
         w = QSpinBox()
-        w.setRange(0, MAX_VALUE)
+        w.setRange(0 if opt.default in (None, 0) else 1, MAX_VALUE)  # a count that defaults above 0 stays so
     elif opt.type is float:
         w = NumberBox()
         w.setDecimals(6)
