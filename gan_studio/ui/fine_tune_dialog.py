@@ -1,6 +1,7 @@
 """"New fine-tune" dialog: folder (browse or drop), family, base model or scratch, resolution, budget,
-augmentation, square/alpha handling, Freeze-D, name; a dataset check with skip reasons and a preview of
-processed samples runs in the background before the job can start."""
+augmentation, square/alpha handling, Freeze-D, name, and the family's own options (the "Recipe" group, with
+presets such as WGAN-GP or CGAN); a dataset check with skip reasons and a preview of processed samples runs in
+the background, and core checks the options, before the job can start."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from ..core.data.check import DatasetCheck, Prep, check_folder, display_path
 from ..core.families import dialog_families
-from ..core.jobs.spec import STARTER_MODEL, JobSpec
+from ..core.jobs.spec import STARTER_MODEL, JobSpec, check_options, dialog_options
+from .option_form import RecipeBox
 from .widgets import ImageView
 
 
@@ -104,6 +106,7 @@ class FineTuneDialog(QDialog):
         form.addRow("Freeze-D blocks", self.freeze_d)
         self.name = QLineEdit()
         form.addRow("Name", self.name)
+        self.recipe = RecipeBox()
         self.check_button = QPushButton("Check images")
         self.check_button.clicked.connect(self.run_check)
         self.summary = QLabel("Pick a folder, then check it.")
@@ -118,6 +121,7 @@ class FineTuneDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.recipe)
         lay.addWidget(self.check_button)
         lay.addWidget(self.summary)
         lay.addWidget(self.skipped)
@@ -127,6 +131,7 @@ class FineTuneDialog(QDialog):
         for w in (self.fit, self.alpha, self.resolution):
             w.currentIndexChanged.connect(self._invalidate)
         self.folder.textChanged.connect(self._invalidate)
+        self.recipe.changed.connect(self._check_options)
         self._family_changed()
 
     # -- inputs ---------------------------------------------------------------------------------------
@@ -162,11 +167,30 @@ class FineTuneDialog(QDialog):
             idx = self.base.findData(STARTER_MODEL)
             self.base.setCurrentIndex(idx if idx >= 0 else min(1, self.base.count() - 1))
         self.base.setEnabled(fam.trainer.transfer)
+        self.recipe.set_options(dialog_options(fam.name), fam.trainer.presets)
         self._invalidate()
 
     def _invalidate(self) -> None:
         self.check = None
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(False)
+        self._check_options()
+
+    def _check_options(self) -> str:
+        """Core's word on the chosen options at this resolution and folder ("" when they can train)."""
+        try:
+            check_options(self.spec())
+            message = ""
+        except ValueError as exc:
+            message = str(exc)
+        self.recipe.set_error(message)
+        ok = self.check is not None and bool(self.check.usable) and not message
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+        return message
+
+    def accept(self) -> None:
+        """Start only what can train: options core refuses keep the dialog open with the reason."""
+        if self._check_options():
+            return
+        super().accept()
 
     def prep(self) -> Prep:
         return Prep(int(self.resolution.currentData()), 4, self.fit.currentData(), self.alpha.currentData())
@@ -200,7 +224,7 @@ class FineTuneDialog(QDialog):
         tiles = check.preview_grid(16)
         if tiles is not None:
             self.preview.set_image(to_qimage(tiles))
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(check.usable))
+        self._check_options()
 
     def spec(self) -> JobSpec:
         """What the user chose, as a job spec (data-efficient defaults are filled when the job is created)."""
@@ -210,7 +234,7 @@ class FineTuneDialog(QDialog):
         return JobSpec(name=self.name.text() or Path(self.folder.text()).name, data=self.folder.text(),
                        family=self.family.currentData(), base=self.base.currentData(),
                        resolution=prep.resolution, minutes=minutes, kimg=kimg, augment=self.augment.currentData(),
-                       fit=prep.fit, alpha=prep.alpha, freeze_d=self.freeze_d.value())
+                       fit=prep.fit, alpha=prep.alpha, freeze_d=self.freeze_d.value(), options=self.recipe.values())
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt API)
         if self._check_job is not None:

@@ -277,6 +277,7 @@ class MainWindow(QMainWindow):
                                      "faster on this machine and draws the same image (≥ 40 dB PSNR)")
         self.mixer.set_model(self.model_id, facts)
         self.explorer.directions.set_model(self.model_id, facts)
+        self.explorer.set_classes(facts.get("classes") or [], facts.get("class_index"))
 
     def show_card(self) -> None:
         if not self.model_id:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
+import os
 from pathlib import Path
 
 import numpy as np
 
-from .check import iter_candidates
+from .check import DatasetCheck, iter_candidates
 from .images import FolderScan, load_folder
 
 LABELS_CSV = "labels.csv"
@@ -54,3 +56,19 @@ def load_classes(root: Path, resolution: int, channels: int, classes: tuple[str,
     label_of = {p: index[label] for p, label in rows}
     scan.skipped.extend(unknown)
     return arr, np.array([label_of[p] for p in scan.usable], dtype=np.int64), scan
+
+
+def write_prepared_labels(check: DatasetCheck, out: Path) -> int:
+    """A labels.csv for a check's prepared copy (write_prepared names the usable files 000000.png … in order),
+    so a conditional job trains on the folder's classes; files without a class are left out of it."""
+    from ..io.atomic import atomic_write_text
+
+    label_of = {os.path.normpath(p): label for p, label in labelled_files(check.root)}
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["file", "label"])
+    rows = [(f"{i:06d}.png", label_of[os.path.normpath(p)]) for i, p in enumerate(check.usable)
+            if os.path.normpath(p) in label_of]
+    writer.writerows(rows)
+    atomic_write_text(Path(out) / LABELS_CSV, buf.getvalue())
+    return len(rows)

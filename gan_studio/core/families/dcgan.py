@@ -44,9 +44,23 @@ OPTIONS = (
     Option("--lr-d", "lr_d", float, None, "the discriminator's learning rate (default: --lr, or the recipe's)"),
 )
 
+# The classic recipes as option sets (dest → value; the rest at their defaults), offered by the New fine-tune
+# dialog. The learning rates, optimisers and critic steps each implies are filled when a run starts
+# (dcgan_recipes.resolve). SAGAN's attention sits on the 16 px maps, which every DCGAN of 32 px or more has.
+PRESETS = (
+    ("DCGAN (paper)", {}),
+    ("WGAN (weight clipping)", {"loss": "wgan"}),
+    ("WGAN-GP", {"loss": "wgan-gp"}),
+    ("Hinge", {"loss": "hinge"}),
+    ("SAGAN (self-attention + spectral norm)", {"loss": "hinge", "attention": 16, "spectral_norm": True}),
+    ("BigGAN tools (SN, ortho reg, hinge)", {"loss": "hinge", "spectral_norm": True, "ortho_reg": 1e-4}),
+    ("CGAN (class subfolders)", {"conditional": True}),
+)
+
 SPEC = register(FamilySpec(
     name="dcgan", tasks=("explore",), load=f"{__name__}:load",
     session="gan_studio.core.sessions.class_conditional:ClassConditionalSession", latent=True,
     trainer=TrainerSpec("DCGAN (the classic baseline, fast)", f"{_T}:train_dcgan", f"{_T}:export_dcgan", "folder",
-                        order=5, options=OPTIONS),
+                        order=5, options=OPTIONS, presets=PRESETS, classes_option="conditional",
+                        check="gan_studio.core.training.dcgan_recipes:check_options"),
 ))

@@ -57,6 +57,41 @@ class TrainerSpec:
     standalone: str | None = None  # "module:function" (data, export, model_id, seed, command) -> ModelCard:
     # a one-shot trainer outside the shared loop (no run folder, no resume)
     in_dialog: bool = True  # offered in the New fine-tune dialog
+    presets: tuple[tuple[str, dict[str, Any]], ...] = ()  # named option sets (dest → value) the dialog offers
+    check: str | None = None  # "module:function" (options, resolution, channels, data) raising ValueError when
+    # the options cannot train, in the user's words (the dialog asks before a job starts, the job store again)
+    classes_option: str | None = None  # the option (dest) that trains on the folder's classes: a job's prepared
+    # copy of the folder then keeps them
+
+    def option(self, dest: str) -> Option:
+        try:
+            return next(o for o in self.options if o.dest == dest)
+        except StopIteration:
+            known = ", ".join(o.dest for o in self.options) or "none"
+            raise ValueError(f"{self.label} has no option {dest!r}; its options: {known}") from None
+
+    def check_options(self, options: dict[str, Any], resolution: int, channels: int, data: str) -> None:
+        """Raise ValueError when ``options`` (dest → value) cannot train this family at this size on ``data``."""
+        for dest, value in options.items():
+            opt = self.option(dest)
+            if opt.choices is not None and value is not None and value not in opt.choices:
+                raise ValueError(f"{opt.flag} must be one of {', '.join(map(str, opt.choices))}, not {value!r}")
+        if self.check is not None:
+            resolve(self.check)(dict(options), resolution, channels, data)
+
+    def option_args(self, options: dict[str, Any]) -> list[str]:
+        """``options`` as this family's `gan-studio train` flags, in declaration order; a value equal to the
+        option's default is left out (the run gets it anyway), a switch is its bare flag."""
+        argv: list[str] = []
+        for opt in self.options:
+            value = options.get(opt.dest, opt.default)
+            if value is None or value == opt.default:
+                continue
+            if opt.type is bool:
+                argv += [opt.flag] if value else []
+            else:
+                argv += [opt.flag, str(value)]
+        return argv
 
     def train_fn(self) -> Callable[..., Any]:
         return resolve(self.train)

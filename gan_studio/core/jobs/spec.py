@@ -35,6 +35,7 @@ class JobSpec:
     preview_every_s: float = 60.0
     checkpoint_every_s: float = 120.0
     arch: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)  # the family's own options (Option.dest → value)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -45,6 +46,26 @@ class JobSpec:
         if "background" in known:
             known["background"] = tuple(known["background"])
         return cls(**known)
+
+
+def dialog_options(family: str) -> tuple[Any, ...]:
+    """The family's options a job takes from ``JobSpec.options``: not those a JobSpec field already holds
+    (Freeze-D) nor those the family's one-folder job fixes (its ``train_args``)."""
+    from .. import families
+
+    t = families.trainer(family)
+    return tuple(o for o in t.options if o.dest not in JobSpec.__dataclass_fields__ and o.flag not in t.train_args)
+
+
+def check_options(spec: JobSpec) -> None:
+    """Raise ValueError when the spec's options are not the family's job options or cannot train."""
+    from .. import families
+
+    allowed = {o.dest for o in dialog_options(spec.family)}
+    for dest in spec.options:
+        if dest not in allowed:
+            raise ValueError(f"a {spec.family} job takes no option {dest!r}")
+    families.trainer(spec.family).check_options(spec.options, spec.resolution, spec.channels, spec.data)
 
 
 def slug(text: str) -> str:

@@ -20,7 +20,7 @@ from ..data.check import DatasetCheck, Prep, check_folder, display_path, write_p
 from ..io.atomic import atomic_write_text
 from ..library.registry import home_dir
 from ..training.process import LOG_FILE, pid_alive, read_process, running_pid
-from .spec import JobSpec, gan_studio_command, slug, with_defaults
+from .spec import JobSpec, check_options, gan_studio_command, slug, with_defaults
 
 JOB_FILE = "job.json"
 STATES = ("queued", "running", "stopping", "paused", "cancelled", "finished", "failed", "interrupted")
@@ -155,6 +155,7 @@ class Job:
         from .. import families
 
         s = self.spec
+        family = families.trainer(s.family)
         data = self.record.get("train_data", s.data)
         argv = [*gan_studio_command(), "train", "--family", s.family, "--out", str(self.folder),
                 "--progress", "jsonl"]
@@ -174,7 +175,7 @@ class Job:
                  "--batch", str(s.batch), "--augment", s.augment, "--augment-p", str(s.augment_p),
                  "--r1-gamma", str(s.r1_gamma), "--seed", str(s.seed), "--arch", json.dumps(s.arch),
                  "--preview-every", str(s.preview_every_s), "--checkpoint-every", str(s.checkpoint_every_s),
-                 *families.trainer(s.family).train_args]
+                 *family.train_args, *family.option_args(s.options)]
         if s.freeze_d:
             argv += ["--freeze-d", str(s.freeze_d)]
         if s.base:
@@ -238,6 +239,10 @@ class JobStore:
         name = self.unique_name(spec.name)
         if spec.base:
             spec = _match_base(spec)
+        try:
+            check_options(spec)
+        except ValueError as exc:
+            raise JobError(str(exc)) from exc
         prep = Prep(spec.resolution, spec.channels, spec.fit, spec.alpha, tuple(spec.background))
         single = family.data == "folder"
         if check is None or check.prep != prep or (single and check.images is None):
@@ -250,6 +255,10 @@ class JobStore:
         train_data = spec.data
         if single:
             write_prepared(check, folder / "data")
+            if family.classes_option and spec.options.get(family.classes_option):
+                from ..data.classes import write_prepared_labels
+
+                write_prepared_labels(check, folder / "data")
             train_data = str(folder / "data")
         record = {"spec": spec.to_json() | {"name": name}, "requested": "queued", "created": time.time(),
                   "train_data": train_data, "model_id": None,

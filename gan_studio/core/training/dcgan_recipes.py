@@ -96,6 +96,27 @@ def resolve(cfg: TrainConfig) -> TrainConfig:
     return replace(cfg, arch=arch, options=o, lr_g=cfg.lr_g or lr_g, lr_d=cfg.lr_d or lr_d)
 
 
+def check_options(options: dict[str, Any], resolution: int, channels: int, data: str) -> None:
+    """Raise ValueError, in the user's words, when these options cannot train a ``resolution`` px DCGAN on
+    ``data``: the recipe is resolved and the nets' config built exactly as a run would (the dialog asks this
+    before a job starts)."""
+    from ..nets.dcgan import DCGANConfig
+
+    fields_ = {k: v for k, v in options.items() if k in TrainConfig.__dataclass_fields__ and v is not None}
+    rest = {k: v for k, v in options.items() if k not in TrainConfig.__dataclass_fields__}
+    if rest.get("conditional") and not (data and Path(data).is_dir()):
+        raise ValueError("CGAN trains on a folder with one subfolder per class (or a labels.csv): choose it first")
+    if rest.get("n_critic") is not None and int(rest["n_critic"]) < 1:
+        raise ValueError("--n-critic must be at least 1")
+    try:
+        cfg = resolve(TrainConfig(family="dcgan", data=str(data or ""), resolution=resolution, channels=channels,
+                                  options=rest, **fields_))
+    except FileNotFoundError as exc:
+        raise ValueError(str(exc)) from exc
+    Recipe.from_options(cfg.options)
+    DCGANConfig.from_dict({**cfg.arch, "resolution": resolution, "img_channels": channels})
+
+
 def d_loss(loss: str, d_real: torch.Tensor, d_fake: torch.Tensor) -> torch.Tensor:
     if loss == "nsgan":  # BCE with logits, real 1 / fake 0
         return F.softplus(-d_real).mean() + F.softplus(d_fake).mean()

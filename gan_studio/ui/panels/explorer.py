@@ -1,4 +1,5 @@
-"""Latent explorer: seeds, a seed grid, favourites, ψ, noise, walks between chosen images, undo/redo."""
+"""Latent explorer: seeds, a seed grid, favourites, ψ, noise, the class of a class-conditional model, walks
+between chosen images, undo/redo."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from ..empty_state import HintStack
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..seed_grid import SeedGrid
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, side_column
+from .class_picker import ClassPicker
 from .directions_box import DirectionsBox
 
 MAX_SEED = 2**31 - 1
@@ -48,6 +50,7 @@ class ExplorerState:
     latent: Any = None  # a Source that is not a seed (favourite latent, restored recipe)
     grid_base: int = 0
     edits: tuple[Any, ...] = ()  # semantic-direction Edits (the Directions box)
+    class_name: str | None = None  # a class-conditional model's class (None: the model's own)
 
 
 class History:
@@ -137,7 +140,10 @@ class ExplorerPanel(QWidget):
         seed_row = QHBoxLayout()
         seed_row.addWidget(self.seed_box, 1)
         seed_row.addWidget(self.random_btn)
-        form = QFormLayout()
+        self.class_picker = ClassPicker()
+        form = self._form = QFormLayout()
+        form.addRow("Class", self.class_picker)
+        form.setRowVisible(self.class_picker, False)  # until a model's facts list classes
         form.addRow("Seed", seed_row)
         form.addRow("Truncation ψ", self.psi)
         form.addRow("Noise", self.noise_mode)
@@ -200,6 +206,7 @@ class ExplorerPanel(QWidget):
 
         self.seed_box.valueChanged.connect(lambda v: self.change(seed=v, latent=None, walking=False))
         self.random_btn.clicked.connect(self.random_seed)
+        self.class_picker.picked.connect(lambda name: self.change(class_name=name))
         self.psi.valueChanged.connect(lambda v: self.change(psi=v, key="psi"))
         self.noise_mode.currentTextChanged.connect(lambda v: self.change(noise_mode=v))
         self.noise_strength.valueChanged.connect(lambda v: self.change(noise_strength=v, key="noise"))
@@ -225,7 +232,7 @@ class ExplorerPanel(QWidget):
         if new == self.state:
             return
         grid_dirty = any(getattr(new, f) != getattr(self.state, f)
-                         for f in ("psi", "noise_mode", "noise_strength", "grid_base"))
+                         for f in ("psi", "noise_mode", "noise_strength", "grid_base", "class_name"))
         self.history.push(new, key)
         self._sync_controls()
         self.refresh(grid=grid_dirty)
@@ -256,6 +263,7 @@ class ExplorerPanel(QWidget):
         self.psi.set_value(s.psi, emit=False)
         self.noise_strength.set_value(s.noise_strength, emit=False)
         self.directions.show_edits(s.edits)
+        self.class_picker.show_class(s.class_name)
         n = len(s.path)
         self.t_slider.set_range(0.0, max(1.0, n - 1.0))
         self.t_slider.set_value(s.t, emit=False)
@@ -289,10 +297,20 @@ class ExplorerPanel(QWidget):
     def set_model(self, model_id: str | None) -> None:
         if model_id != self.model_id and self.state.edits:  # another model's directions mean other things
             self.history.push(replace(self.state, edits=()))
+        if model_id != self.model_id and self.model_id is not None and self.state.class_name is not None:
+            self.history.push(replace(self.state, class_name=None))  # another model's classes are others
+        if model_id != self.model_id:
+            self.set_classes([])  # until the model's facts say which it has
         self.model_id = model_id
         self.directions.set_model(model_id)
         self._sync_controls()
         self.refresh(grid=True)
+
+    def set_classes(self, classes: list[str], current: int | None = None) -> None:
+        """The model's classes from its facts (none: no class picker) and the one it draws by default."""
+        self.class_picker.set_classes(list(classes), current)
+        self.class_picker.show_class(self.state.class_name)
+        self._form.setRowVisible(self.class_picker, bool(classes))
 
     def current_source(self) -> Any:
         from ...core.sessions.requests import Source
@@ -304,7 +322,8 @@ class ExplorerPanel(QWidget):
         from ...core.sessions.requests import RenderRequest
 
         s = self.state
-        common = {"psi": s.psi, "noise_mode": s.noise_mode, "noise_strength": s.noise_strength, "edits": s.edits}
+        common = {"psi": s.psi, "noise_mode": s.noise_mode, "noise_strength": s.noise_strength, "edits": s.edits,
+                  "class_name": s.class_name}
         if s.walking and len(s.path) >= 2:
             return RenderRequest(self.model_id or "", path=s.path, t=s.t, **common)
         return RenderRequest(self.model_id or "", source=self.current_source(), **common)
@@ -328,7 +347,8 @@ class ExplorerPanel(QWidget):
 
         s = self.state
         return [RenderRequest(self.model_id or "", seed=s.grid_base + i, psi=s.psi, noise_mode=s.noise_mode,
-                              noise_strength=s.noise_strength) for i in range(self.page_size())]
+                              noise_strength=s.noise_strength, class_name=s.class_name)
+                for i in range(self.page_size())]
 
     def refresh_grid(self) -> None:
         if not self.model_id or self._held is not None:
@@ -341,7 +361,8 @@ class ExplorerPanel(QWidget):
     def _describe(self, req: Any) -> str:
         what = f"walk t={req.t:.2f}" if req.path else req.sources()[0].describe()
         edits = f" · {len(req.edits)} edit{'s' if len(req.edits) > 1 else ''}" if req.edits else ""
-        return f"{what} · ψ {req.psi:.2f} · noise {req.noise_mode}{edits}"
+        cls = f" · {req.class_name}" if req.class_name else ""
+        return f"{what}{cls} · ψ {req.psi:.2f} · noise {req.noise_mode}{edits}"
 
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
         if key == "explorer-main" and task_id > self._shown["main"]:
@@ -384,7 +405,7 @@ class ExplorerPanel(QWidget):
         if self.model_id:
             from ...core.sessions.requests import RenderRequest
 
-            req = RenderRequest(self.model_id, source=src, psi=self.state.psi)
+            req = RenderRequest(self.model_id, source=src, psi=self.state.psi, class_name=self.state.class_name)
             self.worker.submit(f"explorer-fav-{idx}", self.model_id, lambda s: s.render(req))
         self.favouritesChanged.emit(list(self.favourites))
 
@@ -462,7 +483,7 @@ class ExplorerPanel(QWidget):
 
     def _state_from(self, req: Any) -> ExplorerState:
         s = replace(self.state, psi=req.psi, noise_mode=req.noise_mode, noise_strength=req.noise_strength,
-                    edits=tuple(getattr(req, "edits", ())))
+                    edits=tuple(getattr(req, "edits", ())), class_name=getattr(req, "class_name", None))
         if req.path:
             return replace(s, path=req.path, t=req.t, walking=True)
         if req.source is not None and req.source.seed is None:
