@@ -278,6 +278,7 @@ class MainWindow(QMainWindow):
         self.mixer.set_model(self.model_id, facts)
         self.explorer.directions.set_model(self.model_id, facts)
         self.explorer.set_classes(facts.get("classes") or [], facts.get("class_index"))
+        self.explorer.set_domains(facts.get("domains"))
 
     def show_card(self) -> None:
         if not self.model_id:

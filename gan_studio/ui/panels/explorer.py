@@ -121,6 +121,8 @@ class ExplorerPanel(QWidget):
         self.view.setObjectName("explorerView")
         self.caption = QLabel()
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)  # class and domain names come from a model's card
+        self._pair = ""  # a pair model's "A ◂ │ ▸ B · " (set_domains)
 
         self.seed_box = QSpinBox()
         self.seed_box.setRange(0, MAX_SEED)
@@ -301,10 +303,17 @@ class ExplorerPanel(QWidget):
             self.history.push(replace(self.state, class_name=None))  # another model's classes are others
         if model_id != self.model_id:
             self.set_classes([])  # until the model's facts say which it has
+            self._pair = ""
         self.model_id = model_id
         self.directions.set_model(model_id)
         self._sync_controls()
         self.refresh(grid=True)
+
+    def set_domains(self, domains: list[str] | None) -> None:
+        """A pair model's two domains (CoGAN), named left and right under the image; None: a one-image model."""
+        self._pair = f"{domains[0]}  ◂ │ ▸  {domains[1]} · " if domains and len(domains) == 2 else ""
+        if self.model_id:
+            self.caption.setText(self._describe(self.current_request()))
 
     def set_classes(self, classes: list[str], current: int | None = None) -> None:
         """The model's classes from its facts (none: no class picker) and the one it draws by default."""
@@ -362,7 +371,7 @@ class ExplorerPanel(QWidget):
         what = f"walk t={req.t:.2f}" if req.path else req.sources()[0].describe()
         edits = f" · {len(req.edits)} edit{'s' if len(req.edits) > 1 else ''}" if req.edits else ""
         cls = f" · {req.class_name}" if req.class_name else ""
-        return f"{what}{cls} · ψ {req.psi:.2f} · noise {req.noise_mode}{edits}"
+        return f"{self._pair}{what}{cls} · ψ {req.psi:.2f} · noise {req.noise_mode}{edits}"
 
     def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
         if key == "explorer-main" and task_id > self._shown["main"]:
