@@ -175,20 +175,23 @@ def build_starter(out: Path, limit: int | None = None) -> list[StarterItem]:
     manifest = "".join(json.dumps(asdict(i), ensure_ascii=False) + "\n" for i in items)
     atomic_write_text(out / "manifest.jsonl", manifest)
     write_unpaired(out, items)
+    write_unpaired(out, items, "smileys", categories=("face",))
     write_faces(out, items)
     return items
 
 
-def write_unpaired(out: Path, items: list[StarterItem]) -> None:
+def write_unpaired(out: Path, items: list[StarterItem], folder: str = "symbol2colour",
+                   categories: tuple[str, ...] | None = None) -> None:
     """CycleGAN's layout for symbol ↔ colour: ``symbol2colour/{train,test}{A,B}`` with the emoji both fonts
-    draw (same content distribution in both domains; the trainer never sees which file matches which)."""
+    draw (same content distribution in both domains; the trainer never sees which file matches which).
+    ``smileys/`` is the same for the face emoji alone: one subject, CoGAN's starter pair."""
     import shutil
 
     symbols = {Path(i.file).name: i for i in items if i.domain == "symbol"}
-    root = out / "symbol2colour"
+    root = out / folder
     for item in items:
         name = Path(item.file).name
-        if item.domain != "colour" or name not in symbols:
+        if item.domain != "colour" or name not in symbols or (categories and item.category not in categories):
             continue
         split = "train" if item.split == "train" else "test"
         for domain, src in (("A", symbols[name].file), ("B", item.file)):
