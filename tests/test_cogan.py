@@ -154,3 +154,19 @@ def test_a_tiny_cogan_draws_each_domain_in_its_own_colour_from_one_latent(domain
     assert a[..., 0][ink_a].mean() - a[..., 2][ink_a].mean() > 60  # red discs on the left
     assert b[..., 2][ink_b].mean() - b[..., 0][ink_b].mean() > 60  # blue squares on the right
     assert ink_a.mean() > 0.3 and ink_b.mean() > 0.3
+
+
+def test_metrics_judge_each_domain_of_a_pair_and_keep_both_in_the_card(domains, tmp_path):
+    import shutil
+
+    from gan_studio.cli import main
+    from gan_studio.core.library.registry import Library, user_models_dir
+
+    _session(domains, tmp_path, "0.08")
+    shutil.copytree(tmp_path / "models" / "pair", user_models_dir() / "pair")  # beside the bundled feature net
+    for domain, sub in (("disc", "trainA"), ("square", "trainB")):
+        assert main(["metrics", "--model", "pair", "--real", str(domains / sub), "--num", "16", "--domain", domain,
+                     "--card"]) == 0
+    names = {m["name"] for m in Library().card("pair").metrics}
+    assert {"fd_emoji_disc", "fd_emoji_square", "swd_avg_disc", "sharpness_square"} <= names
+    assert main(["metrics", "--model", "pair", "--real", str(domains / "trainA"), "--num", "4"]) == 2  # which one?

@@ -21,6 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     me.add_argument("--floor-other", help="held-out folder: also measure the real-vs-real floor")
     me.add_argument("--rank", type=int, default=1, metavar="K",
                     help="text: also judge the best of K seeds by the model's prompt matcher")
+    me.add_argument("--domain", help="a pair model (CoGAN): judge this domain's images, e.g. colour")
     me.add_argument("--json", action="store_true")
     me.add_argument("--task", choices=["generate", "sketch", "translate", "upscale", "age", "text"],
                     default="generate",
@@ -50,7 +51,10 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         emit(args, result, "\n".join(f"{k}: {v}" for k, v in result.items()))
         return 0
     if args.model:
-        result = evaluate_model(args.model, Path(args.real), num=args.num, psi=args.psi)
+        try:
+            result = evaluate_model(args.model, Path(args.real), num=args.num, psi=args.psi, domain=args.domain)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
         if args.floor_other:
             from ..core.library.registry import Library
 
