@@ -110,3 +110,25 @@ def test_resume_button_follows_status(qtbot, image_folder, status, enabled):
     panel.select("b")
     assert panel.resume_button.isEnabled() is enabled and panel.delete_button.isEnabled()
     panel.shutdown()
+
+
+def test_the_dialog_shows_the_size_a_fine_tune_really_trains_at(qtbot, tiny_library, image_folder):
+    """A fine-tune keeps its base model's size (tiny StyleGen: 16 px): the picker shows that and is locked, so
+    the check's preview, the job and the result agree; from scratch any size can be picked (issue 23)."""
+    dlg = FineTuneDialog(tiny_library.cards())
+    qtbot.addWidget(dlg)
+    assert dlg.base.currentData() == TINY_ID
+    assert dlg.resolution.currentData() == 16 and not dlg.resolution.isEnabled()
+    assert dlg.resolution_note.text() == "the starting model's size"
+    dlg.set_folder(image_folder)
+    assert dlg.prep().resolution == 16
+    dlg.base.setCurrentIndex(dlg.base.findData(None))  # from scratch
+    assert dlg.resolution.isEnabled() and dlg.resolution_note.text() == ""
+    dlg.resolution.setCurrentIndex(dlg.resolution.findData(64))
+    dlg.r1.setValue(0.2)
+    spec = dlg.spec()
+    assert (spec.resolution, spec.base, spec.r1_gamma) == (64, None, 0.2)
+    assert "memorised" in dlg.augment.toolTip() and "discriminator" in dlg.freeze_d.toolTip()
+    assert not dlg.r1.isHidden() and not dlg.freeze_d.isHidden()
+    dlg.family.setCurrentIndex(dlg.family.findData("dcgan"))  # DCGAN has neither Freeze-D nor R1
+    assert dlg.r1.isHidden() and dlg.freeze_d.isHidden() and dlg.r1_label.isHidden()

@@ -32,6 +32,8 @@ from ..core.jobs.spec import STARTER_MODEL, JobSpec, check_options, dialog_optio
 from .option_form import RecipeBox
 from .widgets import ImageView
 
+RESOLUTIONS = (16, 32, 64, 128, 256)
+
 
 class CheckJob(QThread):
     """Runs the dataset check off the GUI thread (decoding a folder takes seconds)."""
@@ -71,12 +73,18 @@ class FineTuneDialog(QDialog):
             self.family.addItem(spec.trainer.label, spec.name)
         form.addRow("Model family", self.family)
         self.base = QComboBox()
+        self.base.setToolTip("A library model to start from learns your folder far faster than from scratch")
         form.addRow("Start from", self.base)
         self.resolution = QComboBox()
-        for r in (16, 32, 64, 128, 256):
+        for r in RESOLUTIONS:
             self.resolution.addItem(f"{r} px", r)
         self.resolution.setCurrentIndex(2)
-        form.addRow("Resolution", self.resolution)
+        self.resolution_note = QLabel("")
+        self.resolution_note.setStyleSheet("color: palette(mid)")
+        row = QHBoxLayout()
+        row.addWidget(self.resolution)
+        row.addWidget(self.resolution_note, 1)
+        form.addRow("Image size", row)
         self.budget_kind = QComboBox()
         self.budget_kind.addItems(["minutes", "kimg"])
         self.budget = QDoubleSpinBox()
@@ -90,6 +98,10 @@ class FineTuneDialog(QDialog):
         for text, key in (("auto (by folder size)", "auto"), ("adaptive (ADA)", "ada"), ("fixed", "fixed"),
                           ("off", "off")):
             self.augment.addItem(text, key)
+        self.augment.setToolTip(
+            "Shows the model flipped, shifted and recoloured copies of your images, so that a small folder is\n"
+            "learnt rather than memorised. Adaptive (ADA) adds only as much as the model needs; auto picks it\n"
+            "for you (recommended for fewer than 2,000 images).")
         form.addRow("Augmentation", self.augment)
         self.fit = QComboBox()
         for text, key in (("centre crop", "crop"), ("pad", "pad"), ("resize (stretch)", "resize")):
@@ -102,8 +114,22 @@ class FineTuneDialog(QDialog):
         self.freeze_d = QSpinBox()
         self.freeze_d.setRange(0, 6)
         self.freeze_d.setSpecialValueText("auto")
-        self.freeze_d.setToolTip("Freeze-D: keep the base discriminator's first N blocks (auto: 1 for small folders)")
-        form.addRow("Freeze-D blocks", self.freeze_d)
+        self.freeze_d.setToolTip(
+            "Freeze-D: keep the first N blocks of the starting model's judge (its discriminator) as they are.\n"
+            "With few images this keeps a fine-tune from forgetting what it knew; auto: 1 block under 2,000\n"
+            "images, when starting from a library model.")
+        self.freeze_label = QLabel("Keep the base's judge")
+        form.addRow(self.freeze_label, self.freeze_d)
+        self.r1 = QDoubleSpinBox()
+        self.r1.setRange(0.0, 100.0)
+        self.r1.setDecimals(3)
+        self.r1.setSingleStep(0.05)
+        self.r1.setValue(JobSpec.r1_gamma)
+        self.r1.setToolTip(
+            "R1 (γ): penalises the judge for changing sharply around your real images, which keeps training\n"
+            "steady on small folders. Higher: steadier but softer images; 0: off.")
+        self.r1_label = QLabel("Keep training steady (R1)")
+        form.addRow(self.r1_label, self.r1)
         self.name = QLineEdit()
         form.addRow("Name", self.name)
         self.recipe = RecipeBox()
@@ -128,6 +154,7 @@ class FineTuneDialog(QDialog):
         lay.addWidget(self.preview)
         lay.addWidget(self.buttons)
         self.family.currentIndexChanged.connect(self._family_changed)
+        self.base.currentIndexChanged.connect(self._base_changed)
         for w in (self.fit, self.alpha, self.resolution):
             w.currentIndexChanged.connect(self._invalidate)
         self.folder.textChanged.connect(self._invalidate)
@@ -167,7 +194,31 @@ class FineTuneDialog(QDialog):
             idx = self.base.findData(STARTER_MODEL)
             self.base.setCurrentIndex(idx if idx >= 0 else min(1, self.base.count() - 1))
         self.base.setEnabled(fam.trainer.transfer)
+        for label, w, on in ((self.freeze_label, self.freeze_d, fam.trainer.freeze_d),
+                             (self.r1_label, self.r1, fam.trainer.r1)):
+            label.setVisible(on)
+            w.setVisible(on)
         self.recipe.set_options(dialog_options(fam.name), fam.trainer.presets)
+        self._base_changed()
+
+    def _base_changed(self, _: int = 0) -> None:
+        """A fine-tune keeps its base model's size: the size picker shows it and is locked, so the preview, the
+        job and the result all agree (from scratch, any size)."""
+        base = self.base.currentData()
+        card = next((c for c in self.cards if c.id == base), None) if base else None
+        self.resolution.blockSignals(True)
+        if card is not None:
+            if self.resolution.findData(card.resolution) < 0:
+                self.resolution.addItem(f"{card.resolution} px", card.resolution)
+            self.resolution.setCurrentIndex(self.resolution.findData(card.resolution))
+            self.resolution_note.setText("the starting model's size")
+            self.resolution.setToolTip(f"{card.name} draws {card.resolution} px images; a fine-tune keeps that "
+                                       "size. Pick 'From scratch' to train another size.")
+        else:
+            self.resolution_note.setText("")
+            self.resolution.setToolTip("The size of the images the new model draws")
+        self.resolution.setEnabled(card is None)
+        self.resolution.blockSignals(False)
         self._invalidate()
 
     def _invalidate(self) -> None:
@@ -234,7 +285,8 @@ class FineTuneDialog(QDialog):
         return JobSpec(name=self.name.text() or Path(self.folder.text()).name, data=self.folder.text(),
                        family=self.family.currentData(), base=self.base.currentData(),
                        resolution=prep.resolution, minutes=minutes, kimg=kimg, augment=self.augment.currentData(),
-                       fit=prep.fit, alpha=prep.alpha, freeze_d=self.freeze_d.value(), options=self.recipe.values())
+                       fit=prep.fit, alpha=prep.alpha, freeze_d=self.freeze_d.value(), options=self.recipe.values(),
+                       r1_gamma=self.r1.value())
 
     def done(self, result: int) -> None:  # noqa: D401 (Qt API)
         if self._check_job is not None:

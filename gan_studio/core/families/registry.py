@@ -53,6 +53,7 @@ class TrainerSpec:
     train_args: tuple[str, ...] = ()  # extra `gan-studio train` flags a job from one folder needs
     options: tuple[Option, ...] = ()  # the family's own `gan-studio train` options
     freeze_d: bool = False  # Freeze-D helps this family's fine-tunes on small folders
+    r1: bool = False  # its discriminator takes the R1 penalty (the dialog's "Keep training steady")
     graft_keys: tuple[str, ...] = ()  # checkpoint keys `--refiner-from` may take from another run
     standalone: str | None = None  # "module:function" (data, export, model_id, seed, command) -> ModelCard:
     # a one-shot trainer outside the shared loop (no run folder, no resume)

@@ -23,7 +23,7 @@ SPEC = register(FamilySpec(
     import_formats=("nvidia-stylegan2", "nvidia-state-dict", "rosinality"),
     export="gan_studio.core.exporters.model_export:latent_export", latent=True,
     trainer=TrainerSpec("StyleGen (explore & mix)", f"{_T}:train_stylegen", f"{_T}:export_run", "folder",
-                        transfer=True, order=0, freeze_d=True,
+                        transfer=True, order=0, freeze_d=True, r1=True,
                         options=(Option("--freeze-d", "freeze_d", int, 0,
                                         "keep the first N discriminator blocks fixed (Freeze-D, with --base)"),)),
 ))

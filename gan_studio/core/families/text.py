@@ -29,7 +29,7 @@ SPEC = register(FamilySpec(
     name="text", tasks=("text",), load=f"{__name__}:load", session="gan_studio.core.sessions.text:TextSession",
     trainer=TrainerSpec(
         "Text → image (a caption .txt beside each image)", f"{_T}:train_text", f"{_T}:export_text", "labelled",
-        transfer=True, order=50, train_args=("--imle", "10"),
+        transfer=True, order=50, train_args=("--imle", "10"), r1=True,
         graft_keys=("R", "R_ema", "D2", "opt_R", "opt_D2"),
         options=(*CONDITIONAL_OPTIONS,
                  Option("--refiner-l1", "refiner_l1", float, None,
