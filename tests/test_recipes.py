@@ -216,6 +216,15 @@ def test_cgan_classes_round_trip_through_the_card_and_change_the_render(class_fo
     monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(tmp_path / "models"))
     assert main(["generate", "--model", "m", "--seeds", "3", "--psi", "1.0", "--class", "circles", "-o", str(out)]) == 0
     assert read_recipe(out / "seed000003.png")["class_name"] == "circles"
+    # Walks draw the chosen class in every frame, and say so in their recipe.
+    from gan_studio.core.sessions.requests import Source, WalkRequest
+
+    walk = {c: WalkRequest("m", keys=(Source.from_seed(1), Source.from_seed(2)), frames_per_key=2, psi=1.0,
+                           class_name=c) for c in ("circles", "squares")}
+    frames = {c: sess.walk_frames(w) for c, w in walk.items()}
+    assert np.array_equal(frames["circles"][0], sess.render_class(RenderRequest("m", seed=1, psi=1.0), "circles"))
+    assert not np.array_equal(frames["circles"][1], frames["squares"][1])
+    assert request_from_recipe(sess.recipe(walk["squares"])) == walk["squares"]
 
 
 @pytest.mark.slow

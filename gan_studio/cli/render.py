@@ -47,6 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--size", type=int, default=None,
                    help="frame size in pixels (upscaled); default 512 for .mp4, the model's size for .gif")
     v.add_argument("--loop", action="store_true", help="return to the first keyframe")
+    v.add_argument("--class", dest="class_name", metavar="NAME",
+                   help="the class every frame draws, for a class-conditional model")
     v.add_argument("-o", "--out", required=True, help=".gif or .mp4")
     add_overwrite(v)
 
@@ -148,7 +150,7 @@ def cmd_video(args: argparse.Namespace) -> int:
     if len(keys) < 2:
         raise CliError("a walk needs at least two keyframe seeds")
     req = WalkRequest(model_id=sess.model_id, keys=keys, frames_per_key=args.frames, psi=args.psi,
-                      loop=args.loop)
+                      loop=args.loop, class_name=args.class_name)
     frames = sess.walk_frames(req)
     out = Path(args.out)
     size = args.size if args.size is not None or out.suffix.lower() != ".mp4" else MP4_SIZE

@@ -237,7 +237,8 @@ class GeneratorSession:
         ts = np.linspace(0, len(keys) - 1, n, endpoint=not req.loop)
         for start in range(0, len(ts), 16):
             batch = [RenderRequest(self.model_id, path=keys, t=float(t), psi=req.psi, noise_mode=req.noise_mode,
-                                   noise_strength=req.noise_strength) for t in ts[start:start + 16]]
+                                   noise_strength=req.noise_strength, class_name=req.class_name)
+                     for t in ts[start:start + 16]]
             frames.extend(self.render_many(batch))
         return frames
 

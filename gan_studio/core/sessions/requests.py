@@ -164,10 +164,13 @@ class WalkRequest:
     noise_mode: str = "const"
     noise_strength: float = 1.0
     loop: bool = False
+    class_name: str | None = None  # a class-conditional model: the class every frame draws
     kind: str = field(default="walk", init=False)
 
     def __post_init__(self) -> None:
         _check_common(self.psi, self.noise_mode, self.noise_strength)
+        if self.class_name is not None and (not isinstance(self.class_name, str) or len(self.class_name) > 200):
+            raise ValueError(f"a class is a name of at most 200 characters, not {self.class_name!r}")
         if isinstance(self.frames_per_key, bool) or not isinstance(self.frames_per_key, int) or \
                 not 1 <= self.frames_per_key <= 1000:
             raise ValueError(f"frames per key must be 1 … 1000, not {self.frames_per_key!r}")
@@ -221,7 +224,8 @@ def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | 
                               layers=tuple(int(i) for i in recipe["layers"]))
         if kind == "walk":
             return WalkRequest(**common, keys=tuple(Source.from_json(s) for s in recipe["keys"]),
-                               frames_per_key=int(recipe["frames_per_key"]), loop=bool(recipe["loop"]))
+                               frames_per_key=int(recipe["frames_per_key"]), loop=bool(recipe["loop"]),
+                               class_name=recipe.get("class_name"))
     except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
     raise ValueError(f"unknown recipe kind {kind!r}")
