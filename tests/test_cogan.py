@@ -118,7 +118,7 @@ def test_the_explorer_session_draws_and_exports_both_images_of_a_seed(domains, t
     sess = _session(domains, tmp_path, "0.08")
     assert isinstance(sess, PairSession) and sess.domains == ("disc", "square")
     facts = sess.facts()
-    assert facts["domains"] == ["disc", "square"] and facts["num_ws"] == 1
+    assert facts["domains"] == ["disc", "square"] and facts["num_ws"] == 1 and facts["noise"] is False
     req = RenderRequest(model_id="pair", seed=5, psi=0.8)
     img = sess.render(req)
     gap = facts["pair_gap"]

@@ -78,6 +78,7 @@ class CoGANGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.num_ws = 1
+        self.has_noise = False  # the explorer hides its noise controls
         self.mapping = _Prior(cfg.z_dim)
         self.domains = cfg.domains
         ch = cfg.channels(cfg.ngf)

@@ -108,6 +108,7 @@ class DCGANGenerator(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.num_ws = 1
+        self.has_noise = False  # the explorer hides its noise controls
         self.mapping = _Prior(cfg.z_dim)
         self.classes = cfg.classes
         self.class_index = 0  # the class a conditional net draws when none is passed (the explorer's choice)

@@ -128,7 +128,8 @@ class GeneratorSession:
         family's formula off the card, nor imports torch): asked for through the worker."""
         return {"model_id": self.model_id, "num_ws": self.num_ws, "resolution": self.resolution,
                 "layer_resolutions": self.layer_resolutions, "layer_groups": self.layer_groups,
-                "device": describe(self.device), "precision": self.precision["precision"]}
+                "device": describe(self.device), "precision": self.precision["precision"],
+                "noise": bool(getattr(self.G, "has_noise", True))}  # DCGAN, CoGAN: no noise inputs to set
 
     # -- latents ------------------------------------------------------------------------------------
     @torch.inference_mode()
