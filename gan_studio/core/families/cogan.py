@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .registry import FamilySpec, TrainerSpec, register
+from .registry import FamilySpec, Option, TrainerSpec, register
 
 _T = "gan_studio.core.training.cogan_trainer"
 
@@ -21,5 +21,8 @@ SPEC = register(FamilySpec(
     name="cogan", tasks=("explore",), load=f"{__name__}:load",
     session="gan_studio.core.sessions.pair:PairSession", latent=True,
     trainer=TrainerSpec("CoGAN (a pair of domains from one latent; trainA/ trainB/)", f"{_T}:train_cogan",
-                        f"{_T}:export_cogan", "domains", order=25),
+                        f"{_T}:export_cogan", "domains", order=25,
+                        options=(Option("--pair-loss", "pair_loss", str, "hinge",
+                                        "hinge (default, with DiffAugment/ADA) or nsgan (the paper's; its critics "
+                                        "win on small folders)", ("hinge", "nsgan")),)),
 ))
