@@ -23,10 +23,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     help="text: also judge the best of K seeds by the model's prompt matcher")
     me.add_argument("--domain", help="a pair model (CoGAN): judge this domain's images, e.g. colour")
     me.add_argument("--json", action="store_true")
-    me.add_argument("--task", choices=["generate", "sketch", "translate", "upscale", "age", "text"],
+    me.add_argument("--task", choices=["generate", "sketch", "hints", "translate", "upscale", "age", "text"],
                     default="generate",
-                    help="sketch: --real is a held-out artwork folder; translate: a folder with "
-                         "trainA/ trainB/ testA/ testB/; upscale: held-out images")
+                    help="sketch, hints (colour-hint fidelity): --real is a held-out artwork folder; translate: a "
+                         "folder with trainA/ trainB/ testA/ testB/; upscale: held-out images")
 
 
 @command("metrics")
@@ -39,10 +39,11 @@ def cmd_metrics(args: argparse.Namespace) -> int:
         if not args.model:
             raise CliError(f"--task {args.task} needs --model")
         from ..core.metrics.age import evaluate_age
+        from ..core.metrics.hints import evaluate_hints
         from ..core.metrics.text import evaluate_text
 
-        fn = {"sketch": tm.evaluate_sketch, "translate": tm.evaluate_cyclegan, "upscale": tm.evaluate_sr,
-              "age": evaluate_age, "text": evaluate_text}[args.task]
+        fn = {"sketch": tm.evaluate_sketch, "hints": evaluate_hints, "translate": tm.evaluate_cyclegan,
+              "upscale": tm.evaluate_sr, "age": evaluate_age, "text": evaluate_text}[args.task]
         extra = {"psi": args.psi, "rank": args.rank} if args.task == "text" else {}
         result = fn(args.model, Path(args.real), **extra)
         if args.card:

@@ -18,6 +18,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sk.add_argument("--seed", type=int, help="variation (pix2pix dropout mask); omit for the plain result")
     sk.add_argument("--size", type=int, help="export size in pixels")
     sk.add_argument("-o", "--out", required=True, help="output PNG")
+    sk.add_argument("--hints", metavar="PNG", help="colour hints: coloured strokes on a transparent PNG over the "
+                    "drawing; each region of the drawing a hint touches takes its colour")
     add_colour_options(sk)
 
     tr = sub.add_parser("translate", help="translate an image or a folder between domains")
@@ -81,16 +83,28 @@ def _translator(model_id: str | None, task: str, device: str | None) -> Any:
 def cmd_sketch(args: argparse.Namespace) -> int:
     from ..core.colour import apply_colours
     from ..core.data.sketch import composite_white, image_to_sketch
+    from ..core.hints import apply_hints, as_sheet, fit_hints
     from ..core.io.export import export_png
+    from ..core.sessions.recipes import sketch_recipe_fields
 
     colours = colour_step(args)
     sess = _translator(args.model, "sketch", args.device)
     img = read_image(args.input)
     drawing = image_to_sketch(img, sess.resolution) if args.trace else composite_white(img)
-    out = apply_colours(sess.sketch(drawing, seed=args.seed), colours)
-    extra = {"colours": colours.to_json()} if colours.active else {}
-    export_png(out, Path(args.out), sess.recipe(seed=args.seed, source=Path(args.input).name, trace=args.trace,
-                                                **extra), size=args.size)
+    sheet = as_sheet(drawing)
+    hints = None
+    if args.hints:
+        try:
+            hints = fit_hints(read_image(args.hints), sheet.shape)
+        except ValueError as exc:
+            raise CliError(f"{args.hints}: {exc}") from exc
+    out = apply_colours(apply_hints(sess.sketch(drawing, seed=args.seed), sheet, hints), colours)
+    fields = {"seed": args.seed, "source": Path(args.input).name, "trace": args.trace}
+    if sheet.shape[0] == sheet.shape[1] and 16 <= sheet.shape[0] <= 4096:  # the drawing reopens in the sketch pad
+        fields = {**fields, **sketch_recipe_fields(sheet, args.seed, Path(args.input).name, colours, hints)}
+    elif colours.active:
+        fields["colours"] = colours.to_json()
+    export_png(out, Path(args.out), sess.recipe(**fields), size=args.size)
     print(f"wrote {args.out}")
     return 0
 

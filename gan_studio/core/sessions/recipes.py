@@ -41,6 +41,7 @@ class SketchRecipe:
     sketch_file: str | None  # the sketch written beside the painting (older exports restore from it)
     trace: bool = False  # `gan-studio sketch --trace`: ``sketch_file`` is a photo whose edges were traced
     colours: ColourStep = ColourStep()  # the colour step after painting (core/colour.py)
+    hints: np.ndarray | None = None  # HW×4 uint8 colour hints on the drawing (core/hints.py), or None
 
     def sketch_beside(self, png: Path) -> Path | None:
         """The sketch (or traced photo) file next to the exported ``png``, where it still exists."""
@@ -96,13 +97,43 @@ def decode_drawing(text: Any) -> np.ndarray:
 
 
 def sketch_recipe_fields(drawing: np.ndarray, seed: int | None, sketch_file: str,
-                         colours: ColourStep | None = None) -> dict[str, Any]:
+                         colours: ColourStep | None = None, hints: np.ndarray | None = None) -> dict[str, Any]:
     """What the sketch pad adds to the translator session's recipe (kind "sketch")."""
     fields = {"kind": "sketch", "seed": seed, "sketch_file": sketch_file, "canvas": list(drawing.shape),
               "drawing": encode_drawing(drawing)}
     if colours is not None and colours.active:
         fields["colours"] = colours.to_json()
+    if hints is not None and (hints[..., 3] > 0).any():
+        fields["hints"] = encode_hints(hints)
     return fields
+
+
+def encode_hints(hints: np.ndarray) -> str:
+    """HW×4 uint8 → base64 of an RGBA PNG (a few strokes on transparency compress to a few KiB)."""
+    from PIL import Image
+
+    if hints.ndim != 3 or hints.shape[2] != 4 or hints.dtype != np.uint8:
+        raise ValueError(f"hints are HW×4 uint8, not {hints.shape} {hints.dtype}")
+    buf = io.BytesIO()
+    Image.fromarray(hints, "RGBA").save(buf, format="PNG", optimize=True)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def decode_hints(text: Any, shape: tuple[int, ...]) -> np.ndarray:
+    from PIL import Image
+
+    if not isinstance(text, str):
+        raise ValueError("the hints are not text")
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(text, validate=True))) as im:
+            if im.size[0] * im.size[1] > SKETCH_SIDES[1] ** 2:
+                raise ValueError(f"{im.size[0]}×{im.size[1]} is larger than any sheet")
+            arr = np.asarray(im.convert("RGBA"))
+    except (binascii.Error, OSError, ValueError, SyntaxError) as exc:
+        raise ValueError(f"the hints do not decode ({exc})") from exc
+    if arr.shape[:2] != tuple(shape[:2]):
+        raise ValueError(f"the hints are {arr.shape[1]}×{arr.shape[0]}, not the drawing's {shape[1]}×{shape[0]}")
+    return arr
 
 
 def _model_id(recipe: dict[str, Any]) -> str:
@@ -129,8 +160,13 @@ def sketch_from_recipe(recipe: dict[str, Any]) -> SketchRecipe:
             raise ValueError(f"seed {seed!r} is not a whole number 0 … 2147483647")
         drawing = decode_drawing(recipe["drawing"]) if recipe.get("drawing") is not None else None
         sketch_file = _opt_str(recipe, "sketch_file") or _opt_str(recipe, "source")  # source: `gan-studio sketch`
+        hints = None
+        if recipe.get("hints") is not None:
+            if drawing is None:
+                raise ValueError("it has hints but no drawing to place them on")
+            hints = decode_hints(recipe["hints"], drawing.shape)
         return SketchRecipe(_model_id(recipe), seed, drawing, sketch_file, bool(recipe.get("trace", False)),
-                            ColourStep.from_json(recipe.get("colours")))
+                            ColourStep.from_json(recipe.get("colours")), hints)
     except ValueError as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
 
