@@ -66,6 +66,7 @@ def _seed_face(seed: int) -> Face:
 
 
 class AgePanel(ModelPanel):
+    name, title = "age", "Age"
     """Face controls on the left; the face, its age slider and a strip of ages on the right."""
 
     task = "age"
@@ -497,7 +498,18 @@ class AgePanel(ModelPanel):
         self.info.setText(f"Restored {path.name}{note}")
         return True
 
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        """The panel reports a restored face or strip (or what is wrong with it) in its own info line."""
+        self.open_recipe(path)
+        return False
+
     # -- export -----------------------------------------------------------------------------------------
+    def export_grid_dialog(self) -> None:
+        self.export_strip_dialog()  # the N ages as one PNG (or GIF / MP4)
+
+    def export_video_dialog(self) -> None:
+        self.export_strip_dialog(".mp4")  # baby → old
+
     def export_size(self) -> int | None:
         text = self.size_combo.currentText()
         return None if text == "native" else int(text)

@@ -224,6 +224,7 @@ class SketchCanvas(QWidget):
 
 
 class SketchPanel(ModelPanel):
+    name, title = "sketch", "Sketch pad"
     """Sketch on the left, the model's painting on the right; a seed picks pix2pix's dropout variation."""
 
     task = "sketch"
@@ -519,6 +520,12 @@ class SketchPanel(ModelPanel):
             return str(path)
 
         return self.worker.submit("sketch-export", self.model_id, write, convert=False)
+
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        from ...core.sessions.recipes import sketch_from_recipe
+
+        self.apply_recipe(sketch_from_recipe(recipe), path)
+        return True
 
     def apply_recipe(self, rec: Any, png: Path) -> None:
         """Restore an export (a ``core.sessions.recipes.SketchRecipe``): model, variation seed and drawing.

@@ -101,6 +101,7 @@ def _droppable(event: Any) -> list[Any]:
 
 
 class TranslatePanel(ModelPanel):
+    name, title = "translate", "Translate"
     """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
 
     task = "translate"
@@ -408,6 +409,12 @@ class TranslatePanel(ModelPanel):
         if self.job is not None:
             self.job.cancel()
             self.job.wait()
+
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        from ...core.sessions.recipes import translate_from_recipe
+
+        self.apply_recipe(translate_from_recipe(recipe), path)
+        return True
 
     def apply_recipe(self, rec: Any, png: Path) -> None:
         """Restore an export (a ``core.sessions.recipes.TranslateRecipe``): model, direction, fit, and the image
