@@ -1,4 +1,5 @@
-"""The main window: dockable panels, menus, shortcuts, model picker, status bar, drag & drop of recipes."""
+"""The main window: dockable panels (one dict, ui/panels/contract.py), the toolbar model picker, the status bar,
+drag & drop of recipes; its menus are in menus.py, the upscaled export in upscale_export.py, imports in importer.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from typing import Any
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .importer import ImportsModels
+from .menus import build_menus
 from .messages import esc, warn
 from .panels.age import AgePanel
 from .panels.contract import Panel
@@ -34,13 +36,14 @@ from .panels.sketch import SketchPanel
 from .panels.text import TextPanel
 from .panels.translate import TranslatePanel
 from .theme import apply_theme
+from .upscale_export import UpscaleExport
 from .widgets import model_label, model_picker, name_in_tooltip
 from .worker import InferenceWorker, shared_library
 
 log = logging.getLogger("gan_studio.ui")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
     modelChanged = Signal(str)  # noqa: N815
 
     def __init__(self, worker: InferenceWorker | None = None, settings: QSettings | None = None) -> None:
@@ -105,7 +108,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.ms_label)
         self.statusBar().addPermanentWidget(self.device_label)
 
-        self._menus()
+        build_menus(self)
         self.explorer.favouritesChanged.connect(self.mixer.set_favourites)
         self.worker.failed.connect(self._task_failed)
         self.worker.finished.connect(self._task_done)
@@ -121,53 +124,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         return dock
-
-    def _action(self, menu, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        return act
-
-    def _menus(self) -> None:
-        mb = self.menuBar()
-        f = mb.addMenu("&File")
-        self._action(f, "&Open image recipe…", self.open_recipe_dialog, QKeySequence.StandardKey.Open)
-        self.import_action = self._action(f, "&Import model…", self.import_model_dialog, "Ctrl+I")
-        self.import_action.setStatusTip("Add an NVIDIA .pkl, rosinality .pt or pix2pix/CycleGAN .pth to your library")
-        self._action(f, "&Export image…", self.export_image_dialog, "Ctrl+E")
-        self._action(f, "Export &grid…", self.export_grid_dialog, "Ctrl+Shift+E")
-        self._action(f, "Export &video (walk)…", self.export_video_dialog, "Ctrl+Alt+E")
-        self.upscale_action = self._action(f, "Export &upscaled ×4…", self.export_upscaled_dialog, "Ctrl+Shift+U")
-        self.upscale_action.setEnabled(False)
-        self.upscale_action.setStatusTip("Needs a model with the 'upscale' task in your library")
-        f.addSeparator()
-        self._action(f, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        e = mb.addMenu("&Edit")
-        # One Undo/Redo for the whole window, sent to the panel in use (two shortcuts for one key would
-        # cancel each other out as ambiguous).
-        self.undo_action = self._action(e, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action(e, "&Redo", self.redo)
-        # Both usual keys on one action: a hidden second action would have no working shortcut.
-        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
-        e.addAction(self._hidden("Random seed", self.explorer.random_seed))
-        v = mb.addMenu("&View")
-        for dock in self.docks.values():
-            v.addAction(dock.toggleViewAction())
-        theme = v.addMenu("Theme")
-        for name in ("system", "dark", "light"):
-            self._action(theme, name.capitalize(), lambda _=False, n=name: self.set_theme(n))
-        m = mb.addMenu("&Model")
-        self._action(m, "Choose model…", self.choose_model, "Ctrl+M")
-        self._action(m, "Model card…", self.show_card)
-        h = mb.addMenu("&Help")
-        self._action(h, "&About GAN Studio", self.about)
-
-    def _hidden(self, text: str, slot) -> QAction:
-        act = QAction(text, self)
-        act.triggered.connect(slot)
-        return act
 
     # -- models ----------------------------------------------------------------------------------------
     def _share_cores(self) -> None:
@@ -344,51 +300,6 @@ class MainWindow(QMainWindow):
         """The explorer's walk as MP4 or GIF."""
         return self.explorer.export_video(path, fps=fps, size=size)
 
-    # -- upscaled export: the explorer's image through the library's first ×N model ------------------------
-    def _set_upscaler(self, card: Any) -> None:
-        self.upscale_id = card.id if card is not None else None
-        scale = int(card.architecture.get("scale", 4)) if card is not None else 4
-        self.upscale_action.setText(f"Export &upscaled ×{scale}…")
-        self.upscale_action.setEnabled(card is not None)
-        self.upscale_action.setStatusTip(f"Render the explorer's or text panel's image and enlarge it with {card.name}"
-                                         if card is not None else
-                                         "Needs a model with the 'upscale' task in your library")
-
-    def export_upscaled(self, path: Path, source: str | None = None) -> int | None:
-        """Render the focused image of ``source`` (the text panel, else the explorer; default: the panel in
-        use) with its model, then upscale and save it with the SR model: two worker tasks, so each model's
-        session stays cached and the GUI thread never waits."""
-        if not self.upscale_id:
-            self._show_error("No upscale model in your library: train or import one (task 'upscale').")
-            return None
-        panel = self.panels[source or self._active()]
-        model_id, render = (panel.upscale_source or self.explorer.upscale_source)()
-        if not model_id or render is None:
-            self._show_error("No image to upscale: choose a model and make an image first.")
-            return None
-        self._upscale_target = (Path(path).with_suffix(".png"), self.upscale_id)
-        return self.worker.submit("export-upscale-src", model_id, render, convert=False)
-
-    def _upscale(self, img: Any, recipe: dict[str, Any]) -> None:
-        from ..core.io.export import export_png
-
-        if self._upscale_target is None:
-            return
-        path, up_id = self._upscale_target
-        self._upscale_target = None
-        self.worker.submit("export", up_id,
-                           lambda s: str(export_png(s.upscale(img), path, {**recipe, "upscaled": up_id})),
-                           convert=False)
-
-    def export_upscaled_dialog(self) -> None:
-        if not self.upscale_id:
-            self._show_error("No upscale model in your library: train or import one (task 'upscale').")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export upscaled image", "gan-studio-x4.png",
-                                              "PNG image (*.png)")
-        if path:
-            self.export_upscaled(Path(path))
-
     # -- recipes / drag & drop ------------------------------------------------------------------------------
     def open_recipe(self, path: Path) -> None:
         """Restore the state stored in an exported PNG, in the panel that made it (core says which)."""
@@ -427,46 +338,6 @@ class MainWindow(QMainWindow):
                 else:
                     self.import_model(path)
                 break
-
-    # -- importing community checkpoints -------------------------------------------------------------------
-    def import_model(self, path: Path, name: str | None = None) -> None:
-        """Import off the GUI thread; the result comes back as a message and the model lists refresh."""
-        from .importer import ImportJob
-
-        job = ImportJob(Path(path), name, self)
-        self._import_jobs = [j for j in getattr(self, "_import_jobs", []) if j.isRunning()] + [job]
-        job.done.connect(lambda card, err, p=Path(path): self._imported(p, card, err))
-        self.statusBar().showMessage(f"Importing {Path(path).name}…")
-        job.start()
-
-    def import_model_dialog(self) -> None:
-        from .importer import CHECKPOINT_FILTER
-
-        path, _ = QFileDialog.getOpenFileName(self, "Import model", "", CHECKPOINT_FILTER)
-        if path:
-            self.import_model(Path(path))
-
-    def _imported(self, path: Path, card: Any, error: str) -> None:
-        box = QMessageBox(self)
-        if card is None:
-            self._show_error(f"Import of {path.name} refused: {error}")
-            box.setIcon(QMessageBox.Icon.Warning)
-            box.setWindowTitle("Import refused")
-            box.setText(f"<b>{esc(path.name)}</b> was not imported.<br>{esc(error)}<br>Nothing from the file was run.")
-        else:
-            self.load_models()
-            panel = "explorer" if "explore" in card.tasks else "translate"
-            self.statusBar().showMessage(f"Imported {card.name} ({card.family}) — see the {panel} panel", 8000)
-            box.setIcon(QMessageBox.Icon.Information)
-            box.setWindowTitle("Model imported")
-            box.setText(f"<b>{esc(card.name)}</b> is in your library as <code>{esc(card.id)}</code> "
-                        f"({esc(card.family)}, {card.resolution} px; tasks: {esc(', '.join(card.tasks))}).")
-            if "explore" in card.tasks:
-                idx = self.model_picker.findData(card.id)
-                if idx >= 0:
-                    self.model_picker.setCurrentIndex(idx)
-        self.import_box = box
-        box.open()  # not exec(): the window stays responsive
 
     def _job_model_registered(self, model_id: str) -> None:
         """A fine-tune became a library model: refresh every picker so explorer and mixer can use it now."""
