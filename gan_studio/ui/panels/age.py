@@ -66,8 +66,8 @@ def _seed_face(seed: int) -> Face:
 
 
 class AgePanel(ModelPanel):
-    name, title = "age", "Age"
     """Face controls on the left; the face, its age slider and a strip of ages on the right."""
+    name, title = "age", "Age"
 
     task = "age"
 

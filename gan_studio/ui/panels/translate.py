@@ -101,8 +101,8 @@ def _droppable(event: Any) -> list[Any]:
 
 
 class TranslatePanel(ModelPanel):
-    name, title = "translate", "Translate"
     """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
+    name, title = "translate", "Translate"
 
     task = "translate"
 
