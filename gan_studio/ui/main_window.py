@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from .importer import ImportsModels
 from .menus import build_menus
 from .messages import esc, warn
+from .model_picker import model_label, model_picker, name_in_tooltip
 from .panels.age import AgePanel
 from .panels.contract import Panel
 from .panels.explorer import ExplorerPanel
@@ -37,7 +38,6 @@ from .panels.text import TextPanel
 from .panels.translate import TranslatePanel
 from .theme import apply_theme
 from .upscale_export import UpscaleExport
-from .widgets import model_label, model_picker, name_in_tooltip
 from .worker import InferenceWorker, shared_library
 
 log = logging.getLogger("gan_studio.ui")

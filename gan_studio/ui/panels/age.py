@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import AGE, COND_PSI
+from ..model_picker import add_model_row, model_picker
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1

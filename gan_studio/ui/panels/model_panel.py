@@ -11,7 +11,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ..widgets import fill_model_combo
+from ..model_picker import fill_model_combo
 from .contract import PanelDefaults
 
 

@@ -31,9 +31,10 @@ from PySide6.QtWidgets import (
 
 from ...core.colour import apply_colours
 from ..colour_box import ColourBox
+from ..model_picker import add_model_row, model_picker
 from ..qimage import gray_qimage
 from ..sketch_canvas import CANVAS_SIDE, DEFAULT_BRUSH, SketchCanvas
-from ..widgets import ImageView, LabeledSlider, add_model_row, model_picker, throttle_timer
+from ..widgets import ImageView, LabeledSlider, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1

@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
-from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
+from ..model_picker import add_model_row, model_picker
+from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
 from .contract import UpscaleSource
 from .model_panel import ModelPanel
 

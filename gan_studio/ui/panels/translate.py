@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 from ...core.colour import apply_colours
 from ..colour_box import ColourBox
 from ..empty_state import DropZone
+from ..model_picker import add_model_row, model_picker
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView, add_model_row, model_picker
+from ..widgets import BeforeAfterView
 from .model_panel import ModelPanel
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
