@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image, PngImagePlugin
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtGui import QColor, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QColorDialog,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -80,6 +81,8 @@ def window(qtbot, tiny_library, tmp_path, monkeypatch):
                                                                                 rng.random() < 0.7)))
     monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda parent, title, label, items, *a, **k:
                                                               (rng.choice(list(items)), rng.random() < 0.7)))
+    # the palette's colour picker (a cancelled dialog answers an invalid colour)
+    monkeypatch.setattr(QColorDialog, "getColor", staticmethod(lambda *a, **k: QColor(rng.choice(["#123456", ""]))))
     monkeypatch.setattr(QMessageBox, "exec", lambda self: 0)
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.No))
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Ok))

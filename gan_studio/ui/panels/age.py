@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import AGE, COND_PSI
+from ..model_picker import add_model_row, model_picker
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
-from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
+from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
@@ -67,6 +68,7 @@ def _seed_face(seed: int) -> Face:
 
 class AgePanel(ModelPanel):
     """Face controls on the left; the face, its age slider and a strip of ages on the right."""
+    name, title = "age", "Age"
 
     task = "age"
 
@@ -497,7 +499,18 @@ class AgePanel(ModelPanel):
         self.info.setText(f"Restored {path.name}{note}")
         return True
 
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        """The panel reports a restored face or strip (or what is wrong with it) in its own info line."""
+        self.open_recipe(path)
+        return False
+
     # -- export -----------------------------------------------------------------------------------------
+    def export_grid_dialog(self) -> None:
+        self.export_strip_dialog()  # the N ages as one PNG (or GIF / MP4)
+
+    def export_video_dialog(self) -> None:
+        self.export_strip_dialog(".mp4")  # baby → old
+
     def export_size(self) -> int | None:
         text = self.size_combo.currentText()
         return None if text == "native" else int(text)

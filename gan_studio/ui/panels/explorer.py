@@ -31,6 +31,7 @@ from ..seed_grid import SeedGrid
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, side_column
 from .class_picker import ClassPicker
 from .directions_box import DirectionsBox
+from .explorer_export import ExplorerExports
 
 MAX_SEED = 2**31 - 1
 FAV_HINT = "★ Favourite (F) adds the current image here — click one to show it, right-click to add it to the walk"
@@ -92,7 +93,8 @@ class History:
         return self.current
 
 
-class ExplorerPanel(QWidget):
+class ExplorerPanel(ExplorerExports, QWidget):
+    name, title = "explorer", "Latent explorer"
     frameTime = Signal(float)  # noqa: N815 (Qt naming)
     error = Signal(str)
     favouritesChanged = Signal(list)  # noqa: N815

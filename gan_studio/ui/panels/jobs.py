@@ -30,6 +30,7 @@ from ..job_runner import JobRunner
 from ..loss_plot import LossPlot
 from ..messages import warn
 from ..widgets import ImageView
+from .contract import PanelDefaults
 
 
 def _eta(seconds: float | None) -> str:
@@ -40,7 +41,8 @@ def _eta(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-class JobsPanel(QWidget):
+class JobsPanel(PanelDefaults, QWidget):
+    name, title = "jobs", "Jobs"
     modelRegistered = Signal(str)  # noqa: N815  model id, so the window refreshes its pickers
     status = Signal(str)
 

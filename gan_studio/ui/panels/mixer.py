@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -27,6 +29,7 @@ from ..empty_state import hint_label
 from ..mix_grid_view import MixGridView
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import LabeledSlider
+from .contract import PanelDefaults
 
 FAV_HINT = "No favourites yet: ★ Favourite (F) in the explorer adds the current image"
 
@@ -56,7 +59,8 @@ PRESET_TIPS = {"coarse": "Coarse layers (4–8 px): pose, face shape, layout",
                "custom": "The layers ticked below"}
 
 
-class MixerPanel(QWidget):
+class MixerPanel(PanelDefaults, QWidget):
+    name, title = "mixer", "Style mixing"
     frameTime = Signal(float)  # noqa: N815
     error = Signal(str)
 
@@ -317,6 +321,38 @@ class MixerPanel(QWidget):
         self.noise_mode.setCurrentText(req.noise_mode)
         self.noise_mode.blockSignals(False)
         self.set_layers(tuple(req.layers))
+
+    # -- export and recipes ------------------------------------------------------------------------------
+    # Set by the window: switch the toolbar's model (raises ValueError for a model not in the library).
+    pick_model: Callable[[str], None] | None = None
+
+    def export_dialog(self) -> None:
+        from .explorer_export import ask_export_size
+
+        if ask_export_size(self) is False:  # asked as for the explorer's image; the grid is written as rendered
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export image", "gan-studio.png", "PNG image (*.png)")
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path, size: int | None = None) -> int:
+        """The mix grid with its recipe (kind "mix") as PNG, on the worker; ``size`` is not used (the grid's)."""
+        from ...core.io.export import export_png
+
+        if not self.model_id:
+            raise RuntimeError("no model")
+        req = self.current_request()
+        return self.worker.submit("export", self.model_id,
+                                  lambda s: str(export_png(s.mix_grid(req), path, s.recipe(req))), convert=False)
+
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        from ...core.sessions.requests import request_from_recipe
+
+        req = request_from_recipe(recipe)
+        if self.pick_model is not None:
+            self.pick_model(req.model_id)
+        self.set_request(req)
+        return True
 
     def refresh(self) -> None:
         if not self.model_id or not self.layer_boxes:

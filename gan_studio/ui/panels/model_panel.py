@@ -11,10 +11,11 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ..widgets import fill_model_combo
+from ..model_picker import fill_model_combo
+from .contract import PanelDefaults
 
 
-class ModelPanel(QWidget):
+class ModelPanel(PanelDefaults, QWidget):
     """Base of the age, sketch, translation and text panels; subclasses set ``task`` and the three hooks."""
 
     task = ""  # the card task this panel offers (``ModelCard.tasks``)

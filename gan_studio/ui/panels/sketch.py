@@ -12,8 +12,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -32,15 +31,14 @@ from PySide6.QtWidgets import (
 
 from ...core.colour import apply_colours
 from ..colour_box import ColourBox
-from ..qimage import gray_qimage, qimage_gray
-from ..widgets import ImageView, LabeledSlider, add_model_row, model_picker, throttle_timer
+from ..model_picker import add_model_row, model_picker
+from ..qimage import gray_qimage
+from ..sketch_canvas import CANVAS_SIDE, DEFAULT_BRUSH, SketchCanvas
+from ..widgets import ImageView, LabeledSlider, throttle_timer
 from .model_panel import ModelPanel
 
-CANVAS_SIDE = 256
-DEFAULT_BRUSH = 6
 MAX_SEED = 2**31 - 1
 THROTTLE_MS = 120  # live preview while the pen moves: at most one request per this many ms
-HISTORY_LIMIT = 64  # undo steps kept (a 256² RGB32 snapshot is 256 KiB)
 CHECKED_STYLE = ("QToolButton { padding: 3px 8px; }"
                  "QToolButton:checked { background: palette(highlight); color: palette(highlighted-text);"
                  " border-radius: 3px; }")
@@ -48,183 +46,9 @@ NO_MODEL = ("No sketch model in your library yet.\nTrain one with\n"
             "gan-studio train --family pix2pix --pairs sketch …\nor import one; you can still draw.")
 
 
-class SketchCanvas(QWidget):
-    """A sheet of paper to draw on: round-capped pen strokes, an eraser, and per-stroke undo/redo.
-
-    ``strokeMoved`` fires while the pen moves (for a throttled live preview); ``edited`` fires when the
-    paper reaches a new resting state (stroke end, undo, redo, clear, loaded sketch).
-    """
-
-    strokeMoved = Signal()  # noqa: N815 (Qt naming)
-    edited = Signal()
-    historyChanged = Signal(bool, bool)  # noqa: N815 (can undo, can redo)
-
-    def __init__(self, side: int = CANVAS_SIDE, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._paper = self._blank(side)
-        self._undo: list[QImage] = []
-        self._redo: list[QImage] = []
-        self._last: QPointF | None = None
-        self._hover: QPointF | None = None
-        self.brush_size = float(DEFAULT_BRUSH)
-        self.colour = QColor(0, 0, 0)
-        self.erasing = False
-        self.setMinimumSize(192, 192)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMouseTracking(True)  # to show the brush outline under the pointer
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setCursor(Qt.CursorShape.CrossCursor)
-        self.setToolTip("Draw with the left mouse button · B pen · E eraser · X swap colour · [ ] brush size")
-
-    @staticmethod
-    def _blank(side: int) -> QImage:
-        img = QImage(side, side, QImage.Format.Format_RGB32)
-        img.fill(QColor(255, 255, 255))
-        return img
-
-    # -- the paper ----------------------------------------------------------------------------------------
-    def paper(self) -> QImage:
-        """A copy of the current drawing (the paper keeps changing while the user draws)."""
-        return self._paper.copy()
-
-    def pixels(self) -> Any:
-        """The drawing as HW uint8 (255 paper, 0 ink): what ``TranslatorSession.sketch`` takes."""
-        return qimage_gray(self._paper)
-
-    def set_paper(self, image: QImage) -> None:
-        """Replace the drawing (e.g. a loaded image turned into a sketch); undoable like a stroke."""
-        self._checkpoint()
-        side = self._paper.width()
-        img = image.convertToFormat(QImage.Format.Format_RGB32)
-        if img.size() != QSize(side, side):
-            img = img.scaled(side, side, Qt.AspectRatioMode.IgnoreAspectRatio,
-                             Qt.TransformationMode.SmoothTransformation)
-        self._paper = img
-        self._changed()
-
-    def clear(self) -> None:
-        self._checkpoint()
-        self._paper.fill(QColor(255, 255, 255))
-        self._changed()
-
-    # -- history ----------------------------------------------------------------------------------------
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
-    def _checkpoint(self) -> None:
-        self._undo.append(self._paper.copy())
-        del self._undo[:-HISTORY_LIMIT]
-        self._redo.clear()
-
-    def undo(self) -> None:
-        if self._undo:
-            self._redo.append(self._paper)
-            self._paper = self._undo.pop()
-            self._changed()
-
-    def redo(self) -> None:
-        if self._redo:
-            self._undo.append(self._paper)
-            self._paper = self._redo.pop()
-            self._changed()
-
-    def _changed(self) -> None:
-        self.update()
-        self.historyChanged.emit(self.can_undo(), self.can_redo())
-        self.edited.emit()
-
-    # -- drawing ----------------------------------------------------------------------------------------
-    def paper_rect(self) -> QRect:
-        """Where the paper is drawn: a square 4 px inside the widget, centred (the painting beside matches)."""
-        return self._paper_rect()
-
-    def _paper_rect(self) -> QRect:
-        side = max(1, min(self.width(), self.height()) - 8)
-        return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
-
-    def _scale(self) -> float:
-        """Paper pixels per widget pixel."""
-        return self._paper.width() / self._paper_rect().width()
-
-    def to_paper(self, pos: QPointF) -> QPointF:
-        r = self._paper_rect()
-        s = self._scale()
-        return QPointF((pos.x() - r.x()) * s, (pos.y() - r.y()) * s)
-
-    def _pen(self) -> QPen:
-        colour = QColor(255, 255, 255) if self.erasing else self.colour
-        return QPen(colour, self.brush_size, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
-                    Qt.PenJoinStyle.RoundJoin)
-
-    def _paint_segment(self, a: QPointF, b: QPointF | None = None) -> None:
-        p = QPainter(self._paper)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(self._pen())
-        if b is None:
-            p.drawPoint(a)  # a round dot: the pen's round cap
-        else:
-            p.drawLine(a, b)
-        p.end()
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        self._checkpoint()
-        self._last = self.to_paper(event.position())
-        self._paint_segment(self._last)
-        self.historyChanged.emit(True, False)
-        self.update()
-        self.strokeMoved.emit()
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        self._hover = event.position()
-        if self._last is not None:
-            pt = self.to_paper(event.position())
-            self._paint_segment(self._last, pt)
-            self._last = pt
-            self.strokeMoved.emit()
-        self.update()
-
-    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        if event.button() != Qt.MouseButton.LeftButton or self._last is None:
-            return
-        pt = self.to_paper(event.position())
-        if pt != self._last:
-            self._paint_segment(self._last, pt)
-        self._last = None
-        self.update()
-        self.edited.emit()
-
-    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        self._hover = None
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
-        return QSize(384, 384)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        p = QPainter(self)
-        r = self._paper_rect()
-        p.fillRect(self.rect(), self.palette().color(self.backgroundRole()).darker(115))
-        smooth = r.width() < self._paper.width()
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-        p.drawImage(r, self._paper)
-        p.setPen(QPen(QColor(128, 128, 128), 1))
-        p.drawRect(r.adjusted(0, 0, -1, -1))
-        if self._hover is not None and r.contains(self._hover.toPoint()):
-            radius = self.brush_size / self._scale() / 2
-            p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(QPen(QColor(255, 80, 80) if self.erasing else QColor(80, 140, 255), 1))
-            p.drawEllipse(self._hover, max(radius, 1.5), max(radius, 1.5))
-        p.end()
-
-
 class SketchPanel(ModelPanel):
     """Sketch on the left, the model's painting on the right; a seed picks pix2pix's dropout variation."""
+    name, title = "sketch", "Sketch pad"
 
     task = "sketch"
 
@@ -519,6 +343,12 @@ class SketchPanel(ModelPanel):
             return str(path)
 
         return self.worker.submit("sketch-export", self.model_id, write, convert=False)
+
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        from ...core.sessions.recipes import sketch_from_recipe
+
+        self.apply_recipe(sketch_from_recipe(recipe), path)
+        return True
 
     def apply_recipe(self, rec: Any, png: Path) -> None:
         """Restore an export (a ``core.sessions.recipes.SketchRecipe``): model, variation seed and drawing.

@@ -34,7 +34,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
-from ..widgets import ImageView, LabeledSlider, Thumb, add_model_row, model_picker, scroll_strip, throttle_timer
+from ..model_picker import add_model_row, model_picker
+from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
+from .contract import UpscaleSource
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
@@ -122,6 +124,7 @@ class TextPanel(ModelPanel):
     """Prompt box with history, a grid of seeds, a variation control, favourites and export."""
 
     task = "text"
+    name, title = "text", "Text prompt"
 
     def __init__(self, worker: Any, settings: QSettings | None = None, parent: QWidget | None = None) -> None:
         super().__init__(worker, parent)
@@ -565,7 +568,23 @@ class TextPanel(ModelPanel):
         self.prompt.setEditText(req.prompt)
         return self.generate()
 
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        """A text-prompt export: its model, prompt, seed and variation."""
+        from ...core.sessions.cond_requests import cond_request_from_recipe
+
+        req = cond_request_from_recipe(recipe)
+        idx = self.model_combo.findData(req.model_id)
+        if idx < 0:
+            raise ValueError(f"This image was made with text model {req.model_id!r}, which is not in your library.")
+        self.model_combo.setCurrentIndex(idx)
+        self.apply_request(req)
+        return True
+
     # -- export ----------------------------------------------------------------------------------------
+    def upscale_source(self) -> UpscaleSource:
+        req = self.focused_request()
+        return self.model_id, (lambda s: (s.render(req)[0], s.recipe(req))) if req is not None else None  # one seed
+
     def export_dialog(self) -> None:
         if self.focused_request() is None:
             self.status.emit("Generate images first.")

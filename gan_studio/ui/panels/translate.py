@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 from ...core.colour import apply_colours
 from ..colour_box import ColourBox
 from ..empty_state import DropZone
+from ..model_picker import add_model_row, model_picker
 from ..qimage import qimage_pixels
-from ..widgets import BeforeAfterView, add_model_row, model_picker
+from ..widgets import BeforeAfterView
 from .model_panel import ModelPanel
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -102,6 +103,7 @@ def _droppable(event: Any) -> list[Any]:
 
 class TranslatePanel(ModelPanel):
     """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
+    name, title = "translate", "Translate"
 
     task = "translate"
 
@@ -408,6 +410,12 @@ class TranslatePanel(ModelPanel):
         if self.job is not None:
             self.job.cancel()
             self.job.wait()
+
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        from ...core.sessions.recipes import translate_from_recipe
+
+        self.apply_recipe(translate_from_recipe(recipe), path)
+        return True
 
     def apply_recipe(self, rec: Any, png: Path) -> None:
         """Restore an export (a ``core.sessions.recipes.TranslateRecipe``): model, direction, fit, and the image

@@ -1,0 +1,97 @@
+"""The explorer's exports (image, seed grid, walk video, the source of an upscaled export) and the recipes it
+restores: the explorer owns what it makes, the window only routes Ctrl+E and friends to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
+
+from .contract import PanelDefaults, UpscaleSource
+
+EXPORT_SIZES = ["native", "256", "512", "1024"]
+
+
+def ask_export_size(parent: QWidget) -> int | None | bool:
+    """The export size the user picks: pixels, None for the model's own, False when the dialog was cancelled."""
+    size, ok = QInputDialog.getItem(parent, "Export size", "Pixels", EXPORT_SIZES, 0, False)
+    if not ok:
+        return False
+    return None if size == "native" else int(size)
+
+
+class ExplorerExports(PanelDefaults):
+    """Mixed into ExplorerPanel (which supplies ``worker``, ``model_id``, ``state`` and the requests)."""
+
+    # Set by the window: switch the toolbar's model (raises ValueError for a model not in the library).
+    pick_model: Callable[[str], None] | None = None
+
+    def export_dialog(self) -> None:
+        size = ask_export_size(self)
+        if size is False:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export image", "gan-studio.png", "PNG image (*.png)")
+        if path:
+            self.export(Path(path), size)
+
+    def export(self, path: Path, size: int | None = None) -> int:
+        """Render the current image with its recipe into ``path`` (PNG) on the worker; the window reports it."""
+        if not self.model_id:
+            raise RuntimeError("no model")
+        req = self.current_request()
+        # a pair model writes each of its images too
+        return self.worker.submit("export", self.model_id, lambda s: str(s.export(req, path, size)[0]),
+                                  convert=False)
+
+    def export_grid_dialog(self) -> None:
+        from ...core.io.images import grid, save_png
+
+        path, _ = QFileDialog.getSaveFileName(self, "Export seed grid", "grid.png", "PNG image (*.png)")
+        if not path or not self.model_id:
+            return
+        reqs, cols = self.grid_requests(), self.grid_box.columns  # the page on screen
+        self.worker.submit("export", self.model_id,
+                           lambda s: (save_png(grid(s.render_many(reqs), cols=cols), Path(path)), path)[1],
+                           convert=False)
+
+    def export_video(self, path: Path, fps: int = 24, size: int | None = None) -> int:
+        from ...core.io.export import write_video
+
+        req = self.walk_request()
+        if len(req.keys) < 2:
+            raise ValueError("add two or more images to the walk first")
+        return self.worker.submit("export", self.model_id or "",
+                                  lambda s: write_video(s.walk_frames(req), path, fps=fps, size=size).describe(),
+                                  convert=False)
+
+    def export_video_dialog(self) -> None:
+        if len(self.state.path) < 2:
+            self.error.emit("Add two or more images to the walk first (Explorer → Add to walk).")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export walk", "walk.mp4",
+                                              "MP4 video (*.mp4);;Animated GIF (*.gif)")
+        if path:
+            from ...core.io.export import MP4_SIZE
+
+            self.export_video(Path(path), size=MP4_SIZE if path.lower().endswith(".mp4") else 256)
+
+    def upscale_source(self) -> UpscaleSource:
+        req = self.current_request()
+        return self.model_id, lambda s: (s.render(req), s.recipe(req))
+
+    def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
+        """An exported image (its seed or latent, ψ, noise, edits, class) or a walk (its keys)."""
+        from dataclasses import replace
+
+        from ...core.sessions.requests import request_from_recipe
+
+        req = request_from_recipe(recipe)
+        if self.pick_model is not None:
+            self.pick_model(req.model_id)
+        if hasattr(req, "keys"):
+            self.set_state(replace(self.state, path=req.keys, t=0.0, walking=True))
+        else:
+            self.apply_recipe(req)
+        return True
