@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
+from PySide6.QtGui import QColor
 
 from gan_studio.core.colour import ColourStep, apply_colours
 from gan_studio.ui.qimage import qimage_pixels
@@ -74,3 +75,35 @@ def test_translate_takes_the_colours_of_an_image(translate_panel, qtbot, tmp_pat
     assert shown[..., 1][ink].mean() > shown[..., 0][ink].mean()  # green wins
     assert not panel.colours.load_reference(tmp_path / "missing.png")  # a clear message, no crash
     assert warnings and warnings[0].startswith("missing.png:")
+
+
+def test_a_hint_dabbed_inside_a_drawn_outline_colours_that_region(sketch_panel, qtbot, tmp_path):
+    from gan_studio.core.io.recipe import read_recipe
+    from gan_studio.core.sessions.painting import paint
+    from gan_studio.core.sessions.recipes import sketch_from_recipe
+    from tests.test_ui_translate import CIRCLE
+
+    panel = sketch_panel
+    panel.brush.set_value(8)
+    _stroke(qtbot, panel.canvas, CIRCLE)  # a closed outline
+    plain = _wait_shown(qtbot, panel)
+    panel.hint.set_colour(QColor("#1a3cff"))  # picking a colour selects the hint brush
+    assert panel.hint.button.isChecked() and panel.canvas.hinting
+    _stroke(qtbot, panel.canvas, [(110, 128), (146, 128)])
+    assert panel.canvas.has_hints() and (panel.canvas.pixels() == qimage_pixels(panel.canvas.paper())[..., 0]).all()
+    qtbot.waitUntil(lambda: not np.array_equal(qimage_pixels(panel.shown_image()), plain), timeout=20000)
+    shown = _wait_shown(qtbot, panel)
+    drawing, hints = panel.canvas.pixels(), panel.canvas.hint_pixels()
+    assert np.array_equal(shown, paint(_session(TINY_SKETCH_ID), drawing, None, panel.colours.step(), hints))
+    inside = shown[24:40, 24:40].reshape(-1, 4)  # the middle of the circle at the model's 64 px
+    inside = inside[inside[:, 3] >= 128].astype(float)
+    assert len(inside) and inside[:, 2].mean() > inside[:, 0].mean() + 60  # blue where the hint was
+    out = tmp_path / "hinted.png"
+    panel.export(out)
+    qtbot.waitUntil(out.exists, timeout=20000)
+    rec = sketch_from_recipe(read_recipe(out))
+    assert np.array_equal(rec.hints, hints)
+    panel.undo()  # the hint stroke goes, the outline stays
+    assert not panel.canvas.has_hints() and (panel.canvas.pixels() < 128).any()
+    panel.apply_recipe(rec, out)  # reopening brings the hint back
+    assert np.array_equal(panel.canvas.hint_pixels(), hints)

@@ -81,10 +81,10 @@ def _translator(model_id: str | None, task: str, device: str | None) -> Any:
 
 @command("sketch")
 def cmd_sketch(args: argparse.Namespace) -> int:
-    from ..core.colour import apply_colours
     from ..core.data.sketch import composite_white, image_to_sketch
-    from ..core.hints import apply_hints, as_sheet, fit_hints
+    from ..core.hints import as_sheet, fit_hints
     from ..core.io.export import export_png
+    from ..core.sessions.painting import paint
     from ..core.sessions.recipes import sketch_recipe_fields
 
     colours = colour_step(args)
@@ -98,7 +98,7 @@ def cmd_sketch(args: argparse.Namespace) -> int:
             hints = fit_hints(read_image(args.hints), sheet.shape)
         except ValueError as exc:
             raise CliError(f"{args.hints}: {exc}") from exc
-    out = apply_colours(apply_hints(sess.sketch(drawing, seed=args.seed), sheet, hints), colours)
+    out = paint(sess, drawing, args.seed, colours, hints)
     fields = {"seed": args.seed, "source": Path(args.input).name, "trace": args.trace}
     if sheet.shape[0] == sheet.shape[1] and 16 <= sheet.shape[0] <= 4096:  # the drawing reopens in the sketch pad
         fields = {**fields, **sketch_recipe_fields(sheet, args.seed, Path(args.input).name, colours, hints)}

@@ -1,5 +1,6 @@
 """The sketch pad's paper: a 256 × 256 white sheet (dark ink on white, as ``core.data.sketch`` draws), pen and
-eraser strokes painted with QPainter on the GUI thread, and per-stroke undo/redo."""
+eraser strokes painted with QPainter on the GUI thread, a transparent layer of colour hints above it
+(``core.hints``), and per-stroke undo/redo of both."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import QPointF, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from .qimage import qimage_gray
+from .qimage import qimage_gray, qimage_pixels
 
 CANVAS_SIDE = 256
 DEFAULT_BRUSH = 6
@@ -30,13 +31,16 @@ class SketchCanvas(QWidget):
     def __init__(self, side: int = CANVAS_SIDE, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._paper = self._blank(side)
-        self._undo: list[QImage] = []
-        self._redo: list[QImage] = []
+        self._hints = self._clear_layer(side)
+        self._undo: list[tuple[QImage, QImage]] = []
+        self._redo: list[tuple[QImage, QImage]] = []
         self._last: QPointF | None = None
         self._hover: QPointF | None = None
         self.brush_size = float(DEFAULT_BRUSH)
         self.colour = QColor(0, 0, 0)
         self.erasing = False
+        self.hinting = False  # strokes go onto the hint layer, in ``hint_colour``
+        self.hint_colour = QColor(220, 30, 40)
         self.setMinimumSize(192, 192)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)  # to show the brush outline under the pointer
@@ -50,6 +54,12 @@ class SketchCanvas(QWidget):
         img.fill(QColor(255, 255, 255))
         return img
 
+    @staticmethod
+    def _clear_layer(side: int) -> QImage:
+        img = QImage(side, side, QImage.Format.Format_ARGB32)
+        img.fill(Qt.GlobalColor.transparent)
+        return img
+
     # -- the paper ----------------------------------------------------------------------------------------
     def paper(self) -> QImage:
         """A copy of the current drawing (the paper keeps changing while the user draws)."""
@@ -59,9 +69,33 @@ class SketchCanvas(QWidget):
         """The drawing as HW uint8 (255 paper, 0 ink): what ``TranslatorSession.sketch`` takes."""
         return qimage_gray(self._paper)
 
-    def set_paper(self, image: QImage) -> None:
-        """Replace the drawing (e.g. a loaded image turned into a sketch); undoable like a stroke."""
+    def hint_pixels(self) -> Any:
+        """The colour hints as HW×4 uint8 RGBA (transparent where there is none): ``core.hints`` takes them."""
+        return qimage_pixels(self._hints)
+
+    def has_hints(self) -> bool:
+        return bool((self.hint_pixels()[..., 3] > 0).any())
+
+    def set_hints(self, image: QImage | None) -> None:
+        """Replace the hint layer (None clears it); undoable like a stroke."""
+        self.restore(self._paper.copy(), image)
+
+    def restore(self, paper: QImage, hints: QImage | None) -> None:
+        """A restored recipe's drawing and hints, as one undoable step."""
+        side = self._paper.width()
+        if hints is None:
+            layer = self._clear_layer(side)
+        else:
+            img = hints.convertToFormat(QImage.Format.Format_ARGB32)
+            layer = img if img.size() == QSize(side, side) else img.scaled(side, side)
+        self.set_paper(paper, layer)
+
+    def set_paper(self, image: QImage, hints: QImage | None = None) -> None:
+        """Replace the drawing (e.g. a loaded image turned into a sketch; ``hints``: the hint layer too);
+        undoable like a stroke."""
         self._checkpoint()
+        if hints is not None:
+            self._hints = hints
         side = self._paper.width()
         img = image.convertToFormat(QImage.Format.Format_RGB32)
         if img.size() != QSize(side, side):
@@ -73,6 +107,7 @@ class SketchCanvas(QWidget):
     def clear(self) -> None:
         self._checkpoint()
         self._paper.fill(QColor(255, 255, 255))
+        self._hints.fill(Qt.GlobalColor.transparent)
         self._changed()
 
     # -- history ----------------------------------------------------------------------------------------
@@ -83,20 +118,20 @@ class SketchCanvas(QWidget):
         return bool(self._redo)
 
     def _checkpoint(self) -> None:
-        self._undo.append(self._paper.copy())
+        self._undo.append((self._paper.copy(), self._hints.copy()))
         del self._undo[:-HISTORY_LIMIT]
         self._redo.clear()
 
     def undo(self) -> None:
         if self._undo:
-            self._redo.append(self._paper)
-            self._paper = self._undo.pop()
+            self._redo.append((self._paper, self._hints))
+            self._paper, self._hints = self._undo.pop()
             self._changed()
 
     def redo(self) -> None:
         if self._redo:
-            self._undo.append(self._paper)
-            self._paper = self._redo.pop()
+            self._undo.append((self._paper, self._hints))
+            self._paper, self._hints = self._redo.pop()
             self._changed()
 
     def _changed(self) -> None:
@@ -128,14 +163,24 @@ class SketchCanvas(QWidget):
                     Qt.PenJoinStyle.RoundJoin)
 
     def _paint_segment(self, a: QPointF, b: QPointF | None = None) -> None:
-        p = QPainter(self._paper)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(self._pen())
-        if b is None:
-            p.drawPoint(a)  # a round dot: the pen's round cap
-        else:
-            p.drawLine(a, b)
-        p.end()
+        if self.hinting and not self.erasing:
+            targets = [(self._hints, QPen(self.hint_colour, self.brush_size, Qt.PenStyle.SolidLine,
+                                          Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin), False)]
+        else:  # ink on the paper; the eraser also lifts the hints under it
+            targets = [(self._paper, self._pen(), False)]
+            if self.erasing:
+                targets.append((self._hints, self._pen(), True))
+        for image, pen, clear in targets:
+            p = QPainter(image)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if clear:
+                p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+            p.setPen(pen)
+            if b is None:
+                p.drawPoint(a)  # a round dot: the pen's round cap
+            else:
+                p.drawLine(a, b)
+            p.end()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.button() != Qt.MouseButton.LeftButton:
@@ -180,12 +225,15 @@ class SketchCanvas(QWidget):
         smooth = r.width() < self._paper.width()
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
         p.drawImage(r, self._paper)
+        p.drawImage(r, self._hints)
         p.setPen(QPen(QColor(128, 128, 128), 1))
         p.drawRect(r.adjusted(0, 0, -1, -1))
         if self._hover is not None and r.contains(self._hover.toPoint()):
             radius = self.brush_size / self._scale() / 2
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
             p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(QPen(QColor(255, 80, 80) if self.erasing else QColor(80, 140, 255), 1))
+            outline = (QColor(255, 80, 80) if self.erasing else self.hint_colour if self.hinting
+                       else QColor(80, 140, 255))
+            p.setPen(QPen(outline, 1))
             p.drawEllipse(self._hover, max(radius, 1.5), max(radius, 1.5))
         p.end()

@@ -29,10 +29,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.colour import apply_colours
+from ...core.sessions.painting import export_painting, paint
 from ..colour_box import ColourBox
+from ..hint_tool import HintTool
 from ..model_picker import add_model_row, model_picker
-from ..qimage import gray_qimage
+from ..qimage import gray_qimage, to_qimage
 from ..sketch_canvas import CANVAS_SIDE, DEFAULT_BRUSH, SketchCanvas
 from ..widgets import ImageView, LabeledSlider, throttle_timer
 from .model_panel import ModelPanel
@@ -72,8 +73,10 @@ class SketchPanel(ModelPanel):
         self.eraser_btn = self._tool("⌫ Eraser", "Erase to white paper (E)")
         self.pen_btn.setChecked(True)
         self.tool_group = QButtonGroup(self)
-        self.tool_group.addButton(self.pen_btn)
-        self.tool_group.addButton(self.eraser_btn)
+        self.hint = HintTool()
+        self.hint.button.setStyleSheet(CHECKED_STYLE)
+        for b in (self.pen_btn, self.eraser_btn, self.hint.button):
+            self.tool_group.addButton(b)
         self.black_btn = self._tool("● Black", "Ink (X swaps)")
         self.white_btn = self._tool("○ White", "White pen for corrections (X swaps)")
         self.black_btn.setChecked(True)
@@ -86,6 +89,7 @@ class SketchPanel(ModelPanel):
         row = QHBoxLayout()
         row.addWidget(self.pen_btn)
         row.addWidget(self.eraser_btn)
+        row.addWidget(self.hint)
         tl.addRow("Tool", row)
         row = QHBoxLayout()
         row.addWidget(self.black_btn)
@@ -167,8 +171,9 @@ class SketchPanel(ModelPanel):
         lay.addWidget(side_w)
         lay.addLayout(pair, 1)
 
-        self.pen_btn.toggled.connect(self._tool_changed)
-        self.black_btn.toggled.connect(self._tool_changed)
+        for b in (self.pen_btn, self.hint.button, self.black_btn):
+            b.toggled.connect(self._tool_changed)
+        self.hint.colourChanged.connect(self._tool_changed)
         self.brush.valueChanged.connect(self._brush_changed)
         self.undo_btn.clicked.connect(self.canvas.undo)
         self.redo_btn.clicked.connect(self.canvas.redo)
@@ -187,6 +192,7 @@ class SketchPanel(ModelPanel):
         # Panel-local keys (only while focus is inside the panel, so they never clash with other panels).
         for key, slot in (("B", lambda: self.pen_btn.setChecked(True)),
                           ("E", lambda: self.eraser_btn.setChecked(True)),
+                          ("H", lambda: self.hint.button.setChecked(True)),
                           ("X", self.swap_colour),
                           ("[", lambda: self.brush.set_value(max(1.0, self.brush.value() - 1))),
                           ("]", lambda: self.brush.set_value(min(40.0, self.brush.value() + 1))),
@@ -210,6 +216,7 @@ class SketchPanel(ModelPanel):
     # -- tools ---------------------------------------------------------------------------------------------
     def _tool_changed(self, _: bool = False) -> None:
         self.canvas.erasing = self.eraser_btn.isChecked()
+        self.canvas.hinting, self.canvas.hint_colour = self.hint.button.isChecked(), self.hint.colour
         self.canvas.colour = QColor(0, 0, 0) if self.black_btn.isChecked() else QColor(255, 255, 255)
         self.canvas.update()
 
@@ -245,8 +252,8 @@ class SketchPanel(ModelPanel):
     def _load(self) -> None:
         self.view.set_message("Loading the model…")
         self.worker.submit("sketch-info", self.model_id,
-                           lambda s: {"variation": bool(s.has_variation), "resolution": int(s.resolution)},
-                           convert=False)
+                           lambda s: {"variation": bool(s.has_variation), "resolution": int(s.resolution),
+                                      "effect": s.variation_effect()}, convert=False)
         self.refresh()
 
     def _set_model_controls(self, on: bool) -> None:
@@ -286,9 +293,8 @@ class SketchPanel(ModelPanel):
         """Send the current drawing to the model (the worker keeps only the newest request)."""
         if not self.model_id or self._dirty:
             return
-        arr, seed, colours = self.canvas.pixels(), self.seed(), self.colours.step()
-        self.last_task = self.worker.submit("sketch", self.model_id,
-                                            lambda s: apply_colours(s.sketch(arr, seed), colours))
+        arr, seed, colours, hints = self.canvas.pixels(), self.seed(), self.colours.step(), self.canvas.hint_pixels()
+        self.last_task = self.worker.submit("sketch", self.model_id, lambda s: paint(s, arr, seed, colours, hints))
 
     def shown_image(self) -> QImage | None:
         return self.view.image()
@@ -327,22 +333,9 @@ class SketchPanel(ModelPanel):
         """Write the painting (PNG + recipe, the drawing in it) and the sketch beside it as ``<name>-sketch.png``."""
         if not self.model_id:
             return None
-        path = path.with_suffix(".png")
-        arr, seed, colours = self.canvas.pixels(), self.seed(), self.colours.step()
-        sketch_path = path.with_name(f"{path.stem}-sketch.png")
-
-        def write(s: Any) -> str:
-            import numpy as np
-
-            from ...core.io.export import export_png
-            from ...core.sessions.recipes import sketch_recipe_fields
-
-            export_png(apply_colours(s.sketch(arr, seed), colours), path,
-                       s.recipe(**sketch_recipe_fields(arr, seed, sketch_path.name, colours)))
-            export_png(np.repeat(arr[..., None], 3, axis=2), sketch_path)
-            return str(path)
-
-        return self.worker.submit("sketch-export", self.model_id, write, convert=False)
+        arr, seed, colours, hints = self.canvas.pixels(), self.seed(), self.colours.step(), self.canvas.hint_pixels()
+        return self.worker.submit("sketch-export", self.model_id,
+                                  lambda s: str(export_painting(s, arr, path, seed, colours, hints)), convert=False)
 
     def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
         from ...core.sessions.recipes import sketch_from_recipe
@@ -363,7 +356,7 @@ class SketchPanel(ModelPanel):
             self.seed_box.setValue(rec.seed)
         self.colours.set_step(rec.colours)
         if rec.drawing is not None:
-            self.canvas.set_paper(gray_qimage(rec.drawing))
+            self.canvas.restore(gray_qimage(rec.drawing), None if rec.hints is None else to_qimage(rec.hints))
         elif (beside := rec.sketch_beside(png)) is not None and rec.trace:
             self.load_image(beside)
         elif beside is not None and not (sheet := QImage(str(beside))).isNull():
@@ -387,6 +380,10 @@ class SketchPanel(ModelPanel):
                 self.refresh()  # the preview already sent had no seed
             self.info.setText(f"The model paints at {result['resolution']} px"
                               + (" · seeds give variations" if self.has_variation else ""))
+            if self.has_variation:  # measured, so a small effect reads as the model's, not a broken control
+                self.variation_check.setToolTip(
+                    f"Use the model's dropout with a fixed seed: on this model a seed changes a painting by about "
+                    f"{result['effect']:.0f} grey levels of 255 (its shapes stay; shading and colour vary)")
         elif key == "sketch-load":
             self.canvas.set_paper(gray_qimage(result))
             self.info.setText("Image traced into a sketch (Ctrl+Z to undo)")
