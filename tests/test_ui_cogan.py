@@ -52,6 +52,7 @@ def test_the_explorer_shows_and_exports_both_images_of_a_seed(pair_window, qtbot
     assert shown.shape == (16, 32 + gap, 4) and not shown[:, 16:16 + gap, 3].any()
     assert not np.array_equal(shown[:, :16], shown[:, -16:])  # two images, one per domain
     qtbot.waitUntil(lambda: win.explorer.caption.text().startswith("disc  ◂ │ ▸  square · seed 7"), timeout=20000)
+    assert not win.explorer.noise_mode.isVisibleTo(win)  # a CoGAN has no noise inputs: no controls for them
     out = tmp_path / "export" / "pair7.png"
     win.export_image(out, 64)
     qtbot.waitUntil(lambda: (tmp_path / "export" / "pair7-square.png").exists(), timeout=20000)

@@ -226,6 +226,7 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.explorer.directions.set_model(self.model_id, facts)
         self.explorer.set_classes(facts.get("classes") or [], facts.get("class_index"))
         self.explorer.set_domains(facts.get("domains"))
+        self.explorer.set_noise_available(bool(facts.get("noise", True)))
 
     def show_card(self) -> None:
         if not self.model_id:

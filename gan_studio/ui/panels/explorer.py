@@ -311,6 +311,11 @@ class ExplorerPanel(ExplorerExports, QWidget):
         self._sync_controls()
         self.refresh(grid=True)
 
+    def set_noise_available(self, on: bool) -> None:
+        """Hide the noise controls for a model without noise inputs (DCGAN, CoGAN): they would do nothing."""
+        self._form.setRowVisible(self.noise_mode, on)
+        self._form.setRowVisible(self.noise_strength, on)
+
     def set_domains(self, domains: list[str] | None) -> None:
         """A pair model's two domains (CoGAN), named left and right under the image; None: a one-image model."""
         self._pair = f"{domains[0]}  ◂ │ ▸  {domains[1]} · " if domains and len(domains) == 2 else ""
@@ -486,7 +491,7 @@ class ExplorerPanel(ExplorerExports, QWidget):
         s = self.state
         keys = s.path if len(s.path) >= 2 else ()
         return WalkRequest(self.model_id or "", keys=keys, frames_per_key=frames_per_key, psi=s.psi,
-                           noise_mode=s.noise_mode, noise_strength=s.noise_strength)
+                           noise_mode=s.noise_mode, noise_strength=s.noise_strength, class_name=s.class_name)
 
     def apply_recipe(self, req: Any) -> None:
         """Restore the state that produced an exported image."""
