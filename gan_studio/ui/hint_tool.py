@@ -30,6 +30,7 @@ class HintTool(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.button)
         lay.addWidget(self.swatch)
+        lay.addStretch(1)
         self._show()
 
     def pick(self) -> None:
