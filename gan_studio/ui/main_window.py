@@ -150,8 +150,10 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         if not self._cards:
             self.explorer.view.set_message("No models found. Run the README's setup, or import one.")
             return
-        wanted = self.settings.value("model_id")
-        idx = max(0, self.model_picker.findData(wanted)) if wanted else 0
+        from ..core.jobs.spec import STARTER_MODEL
+
+        wanted = self.settings.value("model_id") or STARTER_MODEL  # a first start opens on the starter faces
+        idx = max(0, self.model_picker.findData(wanted))
         self.model_picker.setCurrentIndex(idx)
         self._picked(idx)
 

@@ -40,6 +40,7 @@ class SketchCanvas(QWidget):
         self.colour = QColor(0, 0, 0)
         self.erasing = False
         self.hinting = False  # strokes go onto the hint layer, in ``hint_colour``
+        self.side_limit: int | None = None  # at most this many px on screen (the painting beside matches it)
         self.hint_colour = QColor(220, 30, 40)
         self.setMinimumSize(192, 192)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -146,6 +147,8 @@ class SketchCanvas(QWidget):
 
     def _paper_rect(self) -> QRect:
         side = max(1, min(self.width(), self.height()) - 8)
+        if self.side_limit is not None:
+            side = min(side, self.side_limit)
         return QRect((self.width() - side) // 2, (self.height() - side) // 2, side, side)
 
     def _scale(self) -> float:

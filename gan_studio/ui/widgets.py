@@ -40,6 +40,7 @@ class ImageView(QWidget):
         self._checker = checkerboard()
         self._message = ""
         self.margin = margin  # px left free on every side (the sketch pad's paper has 4)
+        self.side_limit: int | None = None  # at most this many px (the sketch pad matches its paper's size)
         self.setMinimumSize(min_side, min_side)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -62,7 +63,11 @@ class ImageView(QWidget):
         """Where the image is drawn: the largest rect of its aspect ratio inside the margins, centred."""
         size = self._image.size() if self._image is not None and not self._image.isNull() else QSize(1, 1)
         m = self.margin
-        return _fit(size, self.rect().adjusted(m, m, -m, -m))
+        r = _fit(size, self.rect().adjusted(m, m, -m, -m))
+        if self.side_limit is not None and max(r.width(), r.height()) > self.side_limit:
+            r = _fit(size, QRect(r.center().x() - self.side_limit // 2 + 1, r.center().y() - self.side_limit // 2 + 1,
+                                 self.side_limit, self.side_limit))
+        return r
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 (Qt API)
         if event.button() == Qt.MouseButton.LeftButton:

@@ -213,6 +213,11 @@ class SketchPanel(ModelPanel):
         b.setStyleSheet(CHECKED_STYLE)
         return b
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API): sketch and painting, one square size
+        super().resizeEvent(event)
+        side = min(self.canvas.width(), self.canvas.height(), self.view.width(), self.view.height()) - 8
+        self.canvas.side_limit = self.view.side_limit = max(1, side)
+
     # -- tools ---------------------------------------------------------------------------------------------
     def _tool_changed(self, _: bool = False) -> None:
         self.canvas.erasing = self.eraser_btn.isChecked()
