@@ -236,3 +236,23 @@ def test_the_class_picker_changes_the_pixels_undo_and_recipes_keep_the_class(win
     assert picker.isHidden()
     _wait_shown(qtbot, window, ClassConditionalSession.open(TINY_ID, library=Library(), device="cpu")
                 .render(ex.current_request()))
+
+
+def test_a_cogan_job_from_the_dialog_trains_on_two_unpaired_folders(qtbot, tiny_library, tmp_path):
+    from gan_studio.cli import main
+    from tests.test_cogan import domains as make_domains
+
+    root = make_domains.__wrapped__(tmp_path)
+    dlg = FineTuneDialog(tiny_library.cards())
+    qtbot.addWidget(dlg)
+    dlg.family.setCurrentIndex(dlg.family.findData("cogan"))
+    assert dlg.family.currentData() == "cogan" and not dlg.base.isEnabled()  # CoGAN trains from scratch
+    assert dlg.recipe.widgets["pair_loss"].currentText() == "hinge"
+    dlg.set_folder(root)
+    dlg.resolution.setCurrentIndex(dlg.resolution.findData(16))
+    spec = replace(dlg.spec(), minutes=None, kimg=0.02, batch=4, arch={"ngf": 8, "ndf": 8, "z_dim": 16})
+    job = JobStore().create(spec, None)
+    argv = job.train_argv()
+    assert main(argv[argv.index("train"):]) == 0
+    saved = json.loads((job.folder / "config.json").read_text(encoding="utf-8"))
+    assert saved["family"] == "cogan" and saved["data"] == str(root)
