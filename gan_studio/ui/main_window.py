@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .messages import esc, warn
+from .messages import esc, plain_labels, warn
 from .panels.age import AgePanel
 from .panels.explorer import ExplorerPanel
 from .panels.jobs import JobsPanel
@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.ms_label = QLabel("")
         self.statusBar().addPermanentWidget(self.ms_label)
         self.statusBar().addPermanentWidget(self.device_label)
+        plain_labels(self)  # captions and statuses carry image, model and job names: never rich text
 
         self._menus()
         for panel in (self.explorer, self.mixer, self.sketch, self.translate):

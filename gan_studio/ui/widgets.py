@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .messages import plain_tip
+
 
 def checkerboard(size: int = 8) -> QPixmap:
     pm = QPixmap(size * 2, size * 2)
@@ -356,7 +358,7 @@ def name_in_tooltip(combo: QComboBox) -> None:
         base = combo.toolTip()
         combo.setProperty("baseToolTip", base)
     text = combo.currentText()
-    combo.setToolTip(f"{base}\n{text}" if base and text else base or text)
+    combo.setToolTip(plain_tip(f"{base}\n{text}" if base and text else base or text))
 
 
 def model_picker(tooltip: str, placeholder: str) -> QComboBox:
