@@ -67,3 +67,25 @@ def test_int32_tiff_is_not_called_16_bit_nor_clipped(tmp_path):
     Image.fromarray(ramp16, "I").save(tmp_path / "ramp16.tif")
     _, notes16 = open_image(tmp_path / "ramp16.tif")
     assert any("16-bit values" in n for n in notes16)
+
+
+def test_labelled_folders_list_unreadable_images_as_skipped_too(tmp_path):
+    """Age and caption folders go through the same listing: an SVG or HEIC there is skipped with the reason."""
+    from gan_studio.core.data.images import load_folder
+    from gan_studio.core.data.labels import load_age_labels, load_captions
+
+    for level in ("baby", "old"):
+        (tmp_path / level).mkdir()
+        Image.new("RGB", (32, 32), (200, 10, 10)).save(tmp_path / level / "a.png")
+        (tmp_path / level / "a.txt").write_text("a face")
+    (tmp_path / "baby" / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>')
+    (tmp_path / "baby" / "logo.txt").write_text("a logo")
+    (tmp_path / "old" / "phone.heic").write_bytes(b"\0\0\0\x18ftypheic" + b"\0" * 64)
+    (tmp_path / "old" / "phone.txt").write_text("a photo")
+    for listed in (load_age_labels(tmp_path), load_captions(tmp_path)):
+        names = {p.name for p, _ in listed}
+        assert {"logo.svg", "phone.heic"} <= names
+        _, scan = load_folder(tmp_path, 16, files=[p for p, _ in listed])
+        reasons = {p.name: r for p, r in scan.skipped}
+        assert "SVG" in reasons["logo.svg"] and "HEIC" in reasons["phone.heic"]
+        assert {p.name for p in scan.usable} == {"a.png"}
