@@ -138,11 +138,42 @@ def test_generate_with_an_age_model_says_use_age(capsys, tmp_path):
     assert "use: gan-studio age --model age-faces-64" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("cmd, model", [("project", "stylegen-faces-64"), ("project", "age-faces-64"),
-                                        ("age", "age-faces-64"), ("translate", "symbol2colour-128")])
-def test_a_command_on_its_own_kind_of_model_still_runs(cmd, model, tmp_path):
+FITS = [(cmd, model) for cmd in COMMAND_TASKS for model in BUNDLED_TASKS if (cmd, model) not in WRONG]
+
+
+@pytest.mark.parametrize("cmd, model", FITS)
+def test_every_command_runs_on_every_bundled_model_whose_task_fits(cmd, model, tmp_path):
+    """With only the flags that say what to draw: conditions (gender, skin tone, ψ, direction) take defaults."""
     argv = _argv(cmd, model, tmp_path) + (["--steps", "2"] if cmd == "project" else [])
+    if cmd == "video":
+        argv[-1] = str(tmp_path / "out" / "walk.gif")
     assert main(argv) == 0
+    assert any((tmp_path / "out").iterdir())
+
+
+def test_every_render_command_runs_on_a_class_conditional_model_without_a_class(tmp_path, monkeypatch, capsys):
+    """A CGAN draws its first class when none is asked; the commands it has no task for name the one it has."""
+    from tests.test_recipes import _train_cli
+
+    classes = tmp_path / "classes"
+    for name, colour in (("circles", (230, 20, 20, 255)), ("squares", (20, 20, 230, 255))):
+        (classes / name).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGBA", (16, 16), colour).save(classes / name / f"{i}.png")
+    code, models = _train_cli(classes, tmp_path, "--conditional", kimg="0.016")
+    assert code == 0
+    monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(models))
+    img = tmp_path / "classes" / "circles" / "0.png"
+    out = tmp_path / "o"
+    for argv in (["generate", "--model", "m", "--seeds", "1", "-o", str(out / "g")],
+                 ["video", "--model", "m", "--seeds", "1,2", "--frames", "2", "-o", str(out / "v.gif")],
+                 ["project", "--model", "m", "--input", str(img), "--steps", "2", "-o", str(out / "p.npz")],
+                 ["directions", "--model", "m", "-o", str(out / "d.png")]):
+        assert main(argv) == 0, (argv, capsys.readouterr().err)
+    for cmd, extra in (("mix", ["--rows", "1", "--cols", "2"]), ("age", ["--seed", "1", "--age", "0.5"]),
+                       ("text", ["--prompt", "x"]), ("translate", ["--input", str(img)])):
+        assert main([cmd, "--model", "m", *extra, "-o", str(out / f"{cmd}.png")]) == 2
+        assert "use: gan-studio generate --model m" in _one_clean_line(capsys.readouterr().err)
 
 
 # -- 3. one set of defaults -------------------------------------------------------------------------------------
