@@ -107,3 +107,28 @@ def test_every_family_fine_tunes_from_its_base_as_it_is(tiny_library, image_fold
     for key, value in card.architecture.items():
         if key not in ("resolution", "img_channels", "extra"):  # extra: a trainer's own additions (text: fusion)
             assert saved.arch[key] == value, key
+    # And its weights: after one step of Adam (lr ≤ 2.5e-3) the generator is the base's, not a fresh one.
+    from safetensors.torch import load_file
+
+    from gan_studio.core.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    part, role = {"cyclegan": ("G_ab", "generator_ab")}.get(family, ("G", "generator"))
+    trained, base_w = load_checkpoint(latest_checkpoint(run))[part], load_file(str(card.file_for(role)))
+    big = [k for k in base_w if base_w[k].numel() > 8 and "running_" not in k]  # weights, not batch statistics
+    common = [k for k in big if k in trained and trained[k].shape == base_w[k].shape]
+    assert len(common) >= 0.8 * len(big)
+    assert max((trained[k].float() - base_w[k].float()).abs().max().item() for k in common) < 0.05
+
+
+def test_a_family_that_cannot_start_from_a_base_refuses_it(tmp_path, image_folder, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    import gan_studio.core.library.registry as registry
+
+    card = SimpleNamespace(id="my-dcgan", family="dcgan", architecture={"ngf": 8}, resolution=16, channels=4)
+    monkeypatch.setattr(registry.Library, "card", lambda self, model_id: card)
+    assert main(["train", "--family", "dcgan", "--data", str(image_folder), "--out", str(tmp_path / "r"), "--base",
+                 "my-dcgan", "--kimg", "0.004"]) == 2
+    err = capsys.readouterr().err
+    assert "dcgan training starts from scratch and cannot take --base my-dcgan" in err and "stylegen" in err
+    assert not (tmp_path / "r").exists()

@@ -15,6 +15,7 @@ from ..data.paired import load_unpaired
 from ..io.images import grid, save_png, to_uint8
 from ..nets.cyclegan import ResnetConfig, ResnetGenerator
 from ..nets.patchgan import PatchDiscriminator, init_weights, patch_layers
+from .base import start_from_base
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
@@ -66,6 +67,8 @@ class CycleGanTrainer(Trainer):
         ndf = int(cfg.arch.get("ndf", 64))
         self.G_ab = init_weights(ResnetGenerator(self.net_cfg)).to(self.device)
         self.G_ba = init_weights(ResnetGenerator(self.net_cfg)).to(self.device)
+        if cfg.base:
+            start_from_base(cfg.base, {"generator_ab": self.G_ab, "generator_ba": self.G_ba})
         layers = patch_layers(cfg.resolution)
         self.D_a = init_weights(PatchDiscriminator(cfg.channels, ndf, layers, norm="instance")).to(self.device)
         self.D_b = init_weights(PatchDiscriminator(cfg.channels, ndf, layers, norm="instance")).to(self.device)

@@ -17,6 +17,7 @@ from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.srnet import SRConfig, SRNet
 from .augment import degrade
+from .base import start_from_base
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
@@ -38,6 +39,8 @@ class SRTrainer(Trainer):
                              f"(--resolution {cfg.resolution} is too small)")
         torch.manual_seed(cfg.seed)
         self.G = SRNet(self.net_cfg).to(self.device)
+        if cfg.base:
+            start_from_base(cfg.base, {"generator": self.G})
         self.D = init_weights(PatchDiscriminator(cfg.channels, int(cfg.arch.get("ndf", 32)), n_layers=2)
                               ).to(self.device)
         self.opt_G = adam(self.G.parameters(), cfg.lr_g or 2e-4)
