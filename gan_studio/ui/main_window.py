@@ -476,9 +476,10 @@ class MainWindow(QMainWindow):
                 self._open_tool_recipe(panel, recipe, path)
             else:
                 self._open_generator_recipe(recipe)
-        except (RecipeError, ValueError) as exc:
-            self._show_error(str(exc))
-            warn(self, "Cannot open recipe", str(exc))
+        except (RecipeError, ValueError) as exc:  # one message naming the file (a RecipeError does) and the field
+            message = str(exc) if isinstance(exc, RecipeError) else f"{path.name}: {exc}"
+            self._show_error(message)
+            warn(self, "Cannot open recipe", message)
             return
         self.statusBar().showMessage(f"Restored {path.name}", 5000)
 

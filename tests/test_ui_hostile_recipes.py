@@ -1,0 +1,65 @@
+"""The window opens the malformed-recipe corpus (tests/test_hostile_recipes.py) as a user would: each file
+gives one message naming the file and the field (as plain text), nothing raises, and the explorer keeps
+working after every one of them (a ψ NaN or a seed "abc" used to break every later click)."""
+
+from __future__ import annotations
+
+import json
+
+from PIL import Image, PngImagePlugin
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from gan_studio.core.io.recipe import RECIPE_KEY
+from tests.conftest import TINY_AGE_ID, TINY_ID, TINY_TEXT_ID
+from tests.test_hostile_recipes import BAD_COND, BAD_FIELDS, GOOD
+
+FIELD_WORDS = (["seed"] * 5 + ["ψ", "ψ", "psi", "noise mode", "noise strength", "noise strength", "walk position t",
+                                "walk position t", "latent", "direction", "amount", "layers", "row sources", "layers",
+                                "frames_per_key", "frames per key", "recipe kind", "model_id"]
+               + ["source", "source", "age", "age", "skin_tone", "skin tone", "ψ", "seeds", "seed", "seeds",
+                  "variation", "prompt", "noise mode"])
+
+
+def _recipes() -> list[dict]:
+    own = [{**GOOD, "model_id": TINY_ID, **f} for f in BAD_FIELDS]
+    return own + [{**r, "model_id": TINY_AGE_ID if r["kind"] == "age" else TINY_TEXT_ID} for r in BAD_COND]
+
+
+def _png(path, recipe: dict):
+    info = PngImagePlugin.PngInfo()
+    info.add_text(RECIPE_KEY, json.dumps(recipe, allow_nan=True))
+    Image.new("RGB", (4, 4)).save(path, pnginfo=info)
+    return path
+
+
+def test_every_malformed_recipe_is_one_message_and_the_explorer_keeps_working(qtbot, tiny_library, tmp_path,
+                                                                              monkeypatch):
+    from gan_studio.ui.main_window import MainWindow
+    from gan_studio.ui.worker import InferenceWorker
+
+    assert len(FIELD_WORDS) == len(BAD_FIELDS) + len(BAD_COND) == 36
+    shown: list[tuple[str, Qt.TextFormat]] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.textFormat())) or 0)
+    win = MainWindow(worker=InferenceWorker(), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.load_models()
+    for i, (recipe, word) in enumerate(zip(_recipes(), FIELD_WORDS, strict=True)):
+        path = _png(tmp_path / f"<b>bad-{i}<b>.png", recipe)
+        shown.clear()
+        win.open_recipe(path)  # never raises
+        if recipe["kind"] == "age":  # the age panel says it in its own line
+            assert not shown, (i, shown)
+            message = win.age.info.text()
+        else:
+            assert len(shown) == 1 and shown[0][1] == Qt.TextFormat.PlainText, (i, shown)
+            message = shown[0][0]
+        assert path.name in message and word in message, (i, message)
+        win.explorer.random_btn.click()  # the explorer still takes clicks and slider moves
+        win.explorer.psi.set_value(0.5)
+        qtbot.wait(1)
+    qtbot.waitUntil(lambda: win.explorer.view.image() is not None, timeout=20000)
+    shown.clear()
+    win.open_recipe(_png(tmp_path / "good.png", {**GOOD, "model_id": TINY_ID}))
+    assert not shown and win.explorer.seed_box.value() == 3 and win.explorer.psi.value() == 0.7
+    win.close()
