@@ -63,3 +63,22 @@ def test_every_malformed_recipe_is_one_message_and_the_explorer_keeps_working(qt
     win.open_recipe(_png(tmp_path / "good.png", {**GOOD, "model_id": TINY_ID}))
     assert not shown and win.explorer.seed_box.value() == 3 and win.explorer.psi.value() == 0.7
     win.close()
+
+
+def test_a_bomb_png_opened_or_dropped_is_one_message(qtbot, tiny_library, tmp_path, monkeypatch):
+    from gan_studio.ui.main_window import MainWindow
+    from gan_studio.ui.worker import InferenceWorker
+    from tests.test_hostile_images import _png_header_only
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+    win = MainWindow(worker=InferenceWorker(), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.load_models()
+    for side in (9000, 20000):
+        bomb = tmp_path / f"bomb{side}.png"
+        _png_header_only(bomb, side, side)
+        shown.clear()
+        win.open_recipe(bomb)
+        assert len(shown) == 1 and bomb.name in shown[0], shown
+    win.close()

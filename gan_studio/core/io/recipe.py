@@ -26,6 +26,8 @@ def read_recipe(path: Path) -> dict[str, Any]:
     try:
         with Image.open(path) as im:
             text = im.text.get(RECIPE_KEY) if hasattr(im, "text") else None
+    except Image.DecompressionBombError as exc:  # an Exception, not an OSError: named so it is one clear message
+        raise RecipeError(f"{path}: a decompression bomb ({exc}); nothing was decoded") from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise RecipeError(f"{path}: not a readable image ({exc})") from exc
     if text is None:
