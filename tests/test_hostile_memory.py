@@ -30,11 +30,13 @@ import json, resource, sys
 import torch
 torch.set_num_threads(1)
 from gan_studio.core.importers import CheckpointError, load_converted
-def vm():
+def status(field):
     for line in open('/proc/self/status'):
-        if line.startswith('VmSize:'):
+        if line.startswith(field + ':'):
             return int(line.split()[1]) * 1024
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def vm():
+    return status('VmSize')
+base = status('VmHWM')  # this image's peak (ru_maxrss would carry the parent's from before exec)
 resource.setrlimit(resource.RLIMIT_AS, (vm() + int(sys.argv[2]), resource.RLIM_INFINITY))
 try:
     load_converted(sys.argv[1])
@@ -43,7 +45,7 @@ except CheckpointError as exc:
     out = {"kind": "CheckpointError", "message": str(exc)}
 except BaseException as exc:
     out = {"kind": type(exc).__name__, "message": str(exc)[:300]}
-out["peak_growth"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+out["peak_growth"] = status('VmHWM') - base
 print(json.dumps(out))
 """
 
@@ -53,17 +55,19 @@ import contextlib, io, json, resource, sys
 import torch
 torch.set_num_threads(1)
 from gan_studio.cli import main
-def vm():
+def status(field):
     for line in open('/proc/self/status'):
-        if line.startswith('VmSize:'):
+        if line.startswith(field + ':'):
             return int(line.split()[1]) * 1024
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def vm():
+    return status('VmSize')
+base = status('VmHWM')  # this image's peak (ru_maxrss would carry the parent's from before exec)
 resource.setrlimit(resource.RLIMIT_AS, (vm() + int(sys.argv[1]), resource.RLIM_INFINITY))
 err = io.StringIO()
 with contextlib.redirect_stderr(err):
     code = main(sys.argv[2:])
 out = {"code": code, "err": err.getvalue()[-2000:]}
-out["peak_growth"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - base
+out["peak_growth"] = status('VmHWM') - base
 print(json.dumps(out))
 """
 

@@ -84,7 +84,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
             f"\n  skipped {p}: {r}" for p, r in report.skipped)
         emit(args, data, text)
         return 0 if report.written else 2
-    out = sess.run(read_image(args.input), direction, fit=args.fit, tile=args.tile)
+    img = read_image(args.input, fits=lambda w, h: sess.check_fits(w, h, args.fit))
+    out = sess.run(img, direction, fit=args.fit, tile=args.tile)
     export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit))
     emit(args, {"file": args.out, "direction": sess.directions[direction]},
          f"wrote {args.out} ({sess.directions[direction]})")
@@ -97,7 +98,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     from ..core.io.recipe import RecipeError, read_recipe
 
     sess = _translator(args.model, "upscale", args.device)
-    out = sess.upscale(read_image(args.input))
+    out = sess.upscale(read_image(args.input, fits=sess.check_fits))
     try:
         recipe = read_recipe(Path(args.input)) | {"upscaled": sess.model_id}
     except RecipeError:
