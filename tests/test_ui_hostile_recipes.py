@@ -1,6 +1,7 @@
 """The window opens the malformed-recipe corpus (tests/test_hostile_recipes.py) as a user would: each file
 gives one message naming the file and the field (as plain text), nothing raises, and the explorer keeps
-working after every one of them (a ψ NaN or a seed "abc" used to break every later click)."""
+working after every one of them (a ψ NaN or a seed "abc" used to break every later click); sketch and
+translate recipes too."""
 
 from __future__ import annotations
 
@@ -11,19 +12,27 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from gan_studio.core.io.recipe import RECIPE_KEY
-from tests.conftest import TINY_AGE_ID, TINY_ID, TINY_TEXT_ID
+from tests.conftest import TINY_AGE_ID, TINY_CYCLE_ID, TINY_ID, TINY_SKETCH_ID, TINY_TEXT_ID
 from tests.test_hostile_recipes import BAD_COND, BAD_FIELDS, GOOD
 
+TOOLS = [({"kind": "sketch", "model_id": TINY_SKETCH_ID, "seed": "abc"}, "seed"),
+         ({"kind": "sketch", "model_id": TINY_SKETCH_ID, "drawing": "!!not base64"}, "drawing"),
+         ({"kind": "sketch", "model_id": TINY_SKETCH_ID, "drawing": 5}, "drawing"),
+         ({"kind": "sketch", "model_id": None}, "model"),
+         ({"kind": "translate", "model_id": TINY_CYCLE_ID, "fit": "zoom"}, "fit"),
+         ({"kind": "translate", "model_id": TINY_CYCLE_ID, "direction": 5}, "direction"),
+         ({"kind": "translate", "model_id": TINY_CYCLE_ID, "source": ["x"]}, "source")]
 FIELD_WORDS = (["seed"] * 5 + ["ψ", "ψ", "psi", "noise mode", "noise strength", "noise strength", "walk position t",
                                 "walk position t", "latent", "direction", "amount", "layers", "row sources", "layers",
                                 "frames_per_key", "frames per key", "recipe kind", "model_id"]
                + ["source", "source", "age", "age", "skin_tone", "skin tone", "ψ", "seeds", "seed", "seeds",
-                  "variation", "prompt", "noise mode"])
+                  "variation", "prompt", "noise mode"] + [word for _, word in TOOLS])
 
 
 def _recipes() -> list[dict]:
     own = [{**GOOD, "model_id": TINY_ID, **f} for f in BAD_FIELDS]
-    return own + [{**r, "model_id": TINY_AGE_ID if r["kind"] == "age" else TINY_TEXT_ID} for r in BAD_COND]
+    cond = [{**r, "model_id": TINY_AGE_ID if r["kind"] == "age" else TINY_TEXT_ID} for r in BAD_COND]
+    return own + cond + [{"app": "gan-studio", **r} for r, _ in TOOLS]
 
 
 def _png(path, recipe: dict):
@@ -38,7 +47,7 @@ def test_every_malformed_recipe_is_one_message_and_the_explorer_keeps_working(qt
     from gan_studio.ui.main_window import MainWindow
     from gan_studio.ui.worker import InferenceWorker
 
-    assert len(FIELD_WORDS) == len(BAD_FIELDS) + len(BAD_COND) == 36
+    assert len(FIELD_WORDS) == len(BAD_FIELDS) + len(BAD_COND) + len(TOOLS) == 43
     shown: list[tuple[str, Qt.TextFormat]] = []
     monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append((box.text(), box.textFormat())) or 0)
     win = MainWindow(worker=InferenceWorker(), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
