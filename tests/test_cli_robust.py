@@ -261,6 +261,46 @@ def test_generate_into_a_folder_with_other_files_is_fine(tiny_library, tmp_path)
     assert (tmp_path / "seed000003.png").exists() and (tmp_path / "notes.txt").read_text() == "keep"
 
 
+@pytest.mark.parametrize("cmd", ["project", "age", "text", "sketch", "translate", "upscale"])
+def test_every_command_that_writes_refuses_an_existing_output_unless_overwrite(tiny_library, tmp_path, capsys, cmd):
+    from tests.conftest import TINY_AGE_ID, TINY_SKETCH_ID, TINY_TEXT_ID
+
+    model = {"project": TINY_ID, "age": TINY_AGE_ID, "text": TINY_TEXT_ID, "sketch": TINY_SKETCH_ID,
+             "translate": TINY_CYCLE_ID, "upscale": TINY_SR_ID}[cmd]
+    argv = _argv(cmd, model, tmp_path) + (["--steps", "2"] if cmd == "project" else [])
+    out = tmp_path / "out"
+    target = {"project": out / "project.npz", "text": out / "seed000000.png"}.get(cmd, out / f"{cmd}.png")
+    if cmd == "text":
+        argv = [*argv[:-1], str(out), "--seeds", "0"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"mine")
+    assert main(argv) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert str(target) in line and "--overwrite" in line and target.read_bytes() == b"mine"
+    assert main([*argv, "--overwrite"]) == 0 and target.read_bytes() != b"mine"
+
+
+def test_project_never_replaces_its_own_input_with_the_reconstruction(tiny_library, tmp_path, capsys):
+    photo = tmp_path / "me.png"
+    Image.new("RGBA", (16, 16), (200, 120, 40, 255)).save(photo)
+    before = photo.read_bytes()
+    assert main(["project", "--model", TINY_ID, "--input", str(photo), "--steps", "2", "-o", str(tmp_path / "me")]) == 2
+    assert "me.png already exists" in _one_clean_line(capsys.readouterr().err) and photo.read_bytes() == before
+
+
+def test_a_folder_translation_refuses_to_replace_earlier_results(tiny_library, tmp_path, capsys):
+    src, dst = tmp_path / "in", tmp_path / "done"
+    src.mkdir()
+    for name in ("a.png", "b.jpg"):
+        Image.new("RGB", (16, 16), (9, 90, 200)).save(src / name)
+    argv = ["translate", "--model", TINY_CYCLE_ID, "--input", str(src), "-o", str(dst)]
+    assert main(argv) == 0
+    earlier = (dst / "b.png").read_bytes()
+    assert main(argv) == 2 and "--overwrite" in _one_clean_line(capsys.readouterr().err)
+    assert (dst / "b.png").read_bytes() == earlier
+    assert main([*argv, "--overwrite"]) == 0
+
+
 def test_models_export_refuses_an_existing_file(tiny_library, tmp_path, capsys):
     out = tmp_path / "sr.pt"
     out.write_bytes(b"mine")

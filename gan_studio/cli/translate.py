@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, command, emit, read_image, require_task
+from .common import CliError, add_overwrite, command, emit, read_image, refuse_existing, require_task
 from .progress import Progress, add_progress
 
 
@@ -18,6 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sk.add_argument("--seed", type=int, help="variation (pix2pix dropout mask); omit for the plain result")
     sk.add_argument("--size", type=int, help="export size in pixels")
     sk.add_argument("-o", "--out", required=True, help="output PNG")
+    add_overwrite(sk)
 
     tr = sub.add_parser("translate", help="translate an image or a folder between domains")
     tr.add_argument("--model", help="a translation model (default: the first in the library)")
@@ -29,11 +30,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("-o", "--out", required=True, help="output PNG (file input) or folder")
     tr.add_argument("--json", action="store_true")
     add_progress(tr)
+    add_overwrite(tr)
 
     up = sub.add_parser("upscale", help="×4 super-resolution of an image")
     up.add_argument("--model", help="an upscale model (default: the first in the library)")
     up.add_argument("--input", required=True)
     up.add_argument("-o", "--out", required=True, help="output PNG")
+    add_overwrite(up)
 
 
 def _translator(model_id: str | None, task: str, device: str | None) -> Any:
@@ -51,11 +54,19 @@ def _translator(model_id: str | None, task: str, device: str | None) -> Any:
     return TranslatorSession.open(model_id, library=lib, device=device)
 
 
+def _folder_targets(src: Path, dst: Path) -> list[Path]:
+    """The files a folder translation writes: each image's relative name under ``dst``, as .png."""
+    from ..core.data.check import iter_candidates
+
+    return [(dst / p.relative_to(src)).with_suffix(".png") for p in iter_candidates(src)]
+
+
 @command("sketch")
 def cmd_sketch(args: argparse.Namespace) -> int:
     from ..core.data.sketch import composite_white, image_to_sketch
     from ..core.io.export import export_png
 
+    refuse_existing(args, args.out)
     sess = _translator(args.model, "sketch", args.device)
     img = read_image(args.input)
     drawing = image_to_sketch(img, sess.resolution) if args.trace else composite_white(img)
@@ -73,6 +84,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     sess = _translator(args.model, "translate", args.device)
     direction = sess.resolve_direction(args.direction)
     src = Path(args.input)
+    refuse_existing(args, *(_folder_targets(src, Path(args.out)) if src.is_dir() else [args.out]))
     if src.is_dir():
         report_progress = Progress(args.progress, "translating")
         report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit,
@@ -97,6 +109,7 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     from ..core.io.export import export_png
     from ..core.io.recipe import RecipeError, read_recipe
 
+    refuse_existing(args, args.out)
     sess = _translator(args.model, "upscale", args.device)
     out = sess.upscale(read_image(args.input, fits=sess.check_fits))
     try:
