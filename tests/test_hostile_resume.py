@@ -76,3 +76,12 @@ def test_stale_temp_files_are_cleaned(tmp_path):
     keep.write_text("mine")
     loop.train_run(FakeTrainer, TrainConfig(data=str(tmp_path), out=str(tmp_path / "run")), resume=True)
     assert not any(p.exists() for p in stale) and keep.exists()
+
+
+def test_a_run_killed_before_its_first_checkpoint_resumes_from_step_0(tmp_path):
+    cfg = TrainConfig(data=str(tmp_path), out=str(tmp_path / "run"), resolution=16, batch=4, kimg=1.0, threads=1,
+                      seed=5)
+    (tmp_path / "run").mkdir()
+    cfg.save(tmp_path / "run")  # what a run writes before its first step; then kill -9
+    assert loop.train_run(FakeTrainer, TrainConfig(data="", out=str(tmp_path / "run")), resume=True) == "ran"
+    assert "state_step" not in FakeTrainer.seen and FakeTrainer.seen["cfg"].seed == 5

@@ -213,7 +213,12 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
     run_dir = Path(cfg.out)
     run_dir.mkdir(parents=True, exist_ok=True)
     clean_stale_temps(run_dir)
-    ckpt, state = (newest_loadable_checkpoint(run_dir) if resume else (None, None))
+    ckpt, state = None, None
+    if resume and not any((run_dir / "checkpoints").glob("ckpt-*.pt")) and (run_dir / "config.json").is_file():
+        # Stopped before its first checkpoint: the exact resume is the run again from step 0, as it was set up.
+        log.info("%s has no checkpoint yet: starting it again from step 0 with its saved settings", run_dir)
+    elif resume:
+        ckpt, state = newest_loadable_checkpoint(run_dir)
     if resume:
         cfg = resumed_config(TrainConfig.load(run_dir), cfg)
     else:
