@@ -91,3 +91,84 @@ def test_a_bomb_png_opened_or_dropped_is_one_message(qtbot, tiny_library, tmp_pa
         win.open_recipe(bomb)
         assert len(shown) == 1 and bomb.name in shown[0], shown
     win.close()
+
+
+def _unblock_later(fifo, after: float = 2.0, give_up: float = 4.0) -> None:
+    """Opens the FIFO for writing after ``after`` s (if anything is blocked reading it, that frees it), so a
+    reader that blocks makes the test slow and failing instead of hanging it."""
+    import errno
+    import os
+    import threading
+    import time
+
+    def run() -> None:
+        time.sleep(after)
+        end = time.monotonic() + give_up
+        while time.monotonic() < end:
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                return
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: no reader (yet)
+                    return
+                time.sleep(0.05)
+
+    threading.Thread(target=run, daemon=True).start()
+
+
+def test_a_fifo_given_to_the_window_or_a_reader_never_blocks(qtbot, tiny_library, tmp_path, monkeypatch):
+    import os
+    import time
+
+    import pytest
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from gan_studio.core.io.recipe import RecipeError, read_recipe
+    from gan_studio.core.sessions.translator import read_image
+    from gan_studio.ui.main_window import MainWindow
+    from gan_studio.ui.projection import read_image as read_for_projection
+    from gan_studio.ui.worker import InferenceWorker
+
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs here")
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: 0)
+    monkeypatch.setattr(QMessageBox, "open", lambda box: None)
+    win = MainWindow(worker=InferenceWorker(), settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(win)
+    win.load_models()
+
+    def drop(path):
+        mime = QMimeData()
+        mime.setUrls([QUrl.fromLocalFile(str(path))])
+        win.dropEvent(QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                                 Qt.KeyboardModifier.NoModifier))
+
+    def refuse_recipe(path):
+        with pytest.raises(RecipeError, match="not a regular file"):
+            read_recipe(path)
+
+    def refuse_image(path):
+        with pytest.raises(ValueError, match="not a regular file"):
+            read_image(path)
+
+    readers = {"drop on the window": drop, "open recipe": win.open_recipe, "translate panel": win.translate.open_image,
+               "use my image": lambda p: read_for_projection(p)[0] is None or pytest.fail("read a FIFO"),
+               "read_recipe": refuse_recipe, "read_image": refuse_image}
+    slow = {}
+    for name, reader in readers.items():
+        fifo = tmp_path / f"{name.replace(' ', '-')}.png"
+        os.mkfifo(fifo)
+        _unblock_later(fifo)
+        t0 = time.monotonic()
+        reader(fifo)
+        if time.monotonic() - t0 > 1.0:
+            slow[name] = round(time.monotonic() - t0, 1)
+    assert not slow, f"blocked reading a FIFO: {slow}"
+    pkl = tmp_path / "network-snapshot.pkl"
+    os.mkfifo(pkl)
+    drop(pkl)  # not a PNG: the importer takes it, off the GUI thread, and refuses it at once
+    qtbot.waitUntil(lambda: all(not j.isRunning() for j in win._import_jobs), timeout=10000)
+    t0 = time.monotonic()
+    win.close()
+    assert time.monotonic() - t0 < 5.0

@@ -23,6 +23,10 @@ def png_info(recipe: dict[str, Any]) -> PngImagePlugin.PngInfo:
 
 
 def read_recipe(path: Path) -> dict[str, Any]:
+    from .files import is_regular_file, not_regular
+
+    if not is_regular_file(path):
+        raise RecipeError(f"{path}: {not_regular(path)}")
     try:
         with Image.open(path) as im:
             text = im.text.get(RECIPE_KEY) if hasattr(im, "text") else None

@@ -270,7 +270,10 @@ def _open_checked(path: Path) -> Any:
     from PIL import Image
 
     from ..data.check import MAX_PIXELS
+    from ..io.files import is_regular_file, not_regular
 
+    if not is_regular_file(path):
+        raise ValueError(not_regular(path))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
