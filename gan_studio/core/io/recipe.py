@@ -25,7 +25,7 @@ def png_info(recipe: dict[str, Any]) -> PngImagePlugin.PngInfo:
 def read_recipe(path: Path) -> dict[str, Any]:
     from .files import is_regular_file, not_regular
 
-    if not is_regular_file(path):
+    if Path(path).exists() and not is_regular_file(path):  # a missing file is "not a readable image" below
         raise RecipeError(f"{path}: {not_regular(path)}")
     try:
         with Image.open(path) as im:

@@ -272,7 +272,7 @@ def _open_checked(path: Path) -> Any:
     from ..data.check import MAX_PIXELS
     from ..io.files import is_regular_file, not_regular
 
-    if not is_regular_file(path):
+    if Path(path).exists() and not is_regular_file(path):  # a missing file is Pillow's own FileNotFoundError
         raise ValueError(not_regular(path))
     try:
         with warnings.catch_warnings():
