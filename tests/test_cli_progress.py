@@ -39,7 +39,7 @@ def test_a_bar_on_a_terminal_nothing_on_a_pipe_and_json_lines_on_request():
 def test_project_prints_json_progress_lines(tiny_library, tmp_path, capsys):
     from gan_studio.cli import main
 
-    img = tmp_path / "me.png"
+    img = tmp_path / "photo.png"  # not me.png: the reconstruction goes beside the latent, as me.png
     Image.fromarray(np.full((16, 16, 4), 200, np.uint8)).save(img)
     assert main(["project", "--model", TINY_ID, "--input", str(img), "--steps", "5", "-o", str(tmp_path / "me"),
                  "--progress", "jsonl"]) == 0

@@ -138,11 +138,42 @@ def test_generate_with_an_age_model_says_use_age(capsys, tmp_path):
     assert "use: gan-studio age --model age-faces-64" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("cmd, model", [("project", "stylegen-faces-64"), ("project", "age-faces-64"),
-                                        ("age", "age-faces-64"), ("translate", "symbol2colour-128")])
-def test_a_command_on_its_own_kind_of_model_still_runs(cmd, model, tmp_path):
+FITS = [(cmd, model) for cmd in COMMAND_TASKS for model in BUNDLED_TASKS if (cmd, model) not in WRONG]
+
+
+@pytest.mark.parametrize("cmd, model", FITS)
+def test_every_command_runs_on_every_bundled_model_whose_task_fits(cmd, model, tmp_path):
+    """With only the flags that say what to draw: conditions (gender, skin tone, ψ, direction) take defaults."""
     argv = _argv(cmd, model, tmp_path) + (["--steps", "2"] if cmd == "project" else [])
+    if cmd == "video":
+        argv[-1] = str(tmp_path / "out" / "walk.gif")
     assert main(argv) == 0
+    assert any((tmp_path / "out").iterdir())
+
+
+def test_every_render_command_runs_on_a_class_conditional_model_without_a_class(tmp_path, monkeypatch, capsys):
+    """A CGAN draws its first class when none is asked; the commands it has no task for name the one it has."""
+    from tests.test_recipes import _train_cli
+
+    classes = tmp_path / "classes"
+    for name, colour in (("circles", (230, 20, 20, 255)), ("squares", (20, 20, 230, 255))):
+        (classes / name).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGBA", (16, 16), colour).save(classes / name / f"{i}.png")
+    code, models = _train_cli(classes, tmp_path, "--conditional", kimg="0.016")
+    assert code == 0
+    monkeypatch.setenv("GAN_STUDIO_BUNDLED_MODELS", str(models))
+    img = tmp_path / "classes" / "circles" / "0.png"
+    out = tmp_path / "o"
+    for argv in (["generate", "--model", "m", "--seeds", "1", "-o", str(out / "g")],
+                 ["video", "--model", "m", "--seeds", "1,2", "--frames", "2", "-o", str(out / "v.gif")],
+                 ["project", "--model", "m", "--input", str(img), "--steps", "2", "-o", str(out / "p.npz")],
+                 ["directions", "--model", "m", "-o", str(out / "d.png")]):
+        assert main(argv) == 0, (argv, capsys.readouterr().err)
+    for cmd, extra in (("mix", ["--rows", "1", "--cols", "2"]), ("age", ["--seed", "1", "--age", "0.5"]),
+                       ("text", ["--prompt", "x"]), ("translate", ["--input", str(img)])):
+        assert main([cmd, "--model", "m", *extra, "-o", str(out / f"{cmd}.png")]) == 2
+        assert "use: gan-studio generate --model m" in _one_clean_line(capsys.readouterr().err)
 
 
 # -- 3. one set of defaults -------------------------------------------------------------------------------------
@@ -228,6 +259,46 @@ def test_generate_into_a_folder_with_other_files_is_fine(tiny_library, tmp_path)
     (tmp_path / "notes.txt").write_text("keep")
     assert main(["generate", "--model", TINY_ID, "--seeds", "3", "-o", str(tmp_path)]) == 0
     assert (tmp_path / "seed000003.png").exists() and (tmp_path / "notes.txt").read_text() == "keep"
+
+
+@pytest.mark.parametrize("cmd", ["project", "age", "text", "sketch", "translate", "upscale"])
+def test_every_command_that_writes_refuses_an_existing_output_unless_overwrite(tiny_library, tmp_path, capsys, cmd):
+    from tests.conftest import TINY_AGE_ID, TINY_SKETCH_ID, TINY_TEXT_ID
+
+    model = {"project": TINY_ID, "age": TINY_AGE_ID, "text": TINY_TEXT_ID, "sketch": TINY_SKETCH_ID,
+             "translate": TINY_CYCLE_ID, "upscale": TINY_SR_ID}[cmd]
+    argv = _argv(cmd, model, tmp_path) + (["--steps", "2"] if cmd == "project" else [])
+    out = tmp_path / "out"
+    target = {"project": out / "project.npz", "text": out / "seed000000.png"}.get(cmd, out / f"{cmd}.png")
+    if cmd == "text":
+        argv = [*argv[:-1], str(out), "--seeds", "0"]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"mine")
+    assert main(argv) == 2
+    line = _one_clean_line(capsys.readouterr().err)
+    assert str(target) in line and "--overwrite" in line and target.read_bytes() == b"mine"
+    assert main([*argv, "--overwrite"]) == 0 and target.read_bytes() != b"mine"
+
+
+def test_project_never_replaces_its_own_input_with_the_reconstruction(tiny_library, tmp_path, capsys):
+    photo = tmp_path / "me.png"
+    Image.new("RGBA", (16, 16), (200, 120, 40, 255)).save(photo)
+    before = photo.read_bytes()
+    assert main(["project", "--model", TINY_ID, "--input", str(photo), "--steps", "2", "-o", str(tmp_path / "me")]) == 2
+    assert "me.png already exists" in _one_clean_line(capsys.readouterr().err) and photo.read_bytes() == before
+
+
+def test_a_folder_translation_refuses_to_replace_earlier_results(tiny_library, tmp_path, capsys):
+    src, dst = tmp_path / "in", tmp_path / "done"
+    src.mkdir()
+    for name in ("a.png", "b.jpg"):
+        Image.new("RGB", (16, 16), (9, 90, 200)).save(src / name)
+    argv = ["translate", "--model", TINY_CYCLE_ID, "--input", str(src), "-o", str(dst)]
+    assert main(argv) == 0
+    earlier = (dst / "b.png").read_bytes()
+    assert main(argv) == 2 and "--overwrite" in _one_clean_line(capsys.readouterr().err)
+    assert (dst / "b.png").read_bytes() == earlier
+    assert main([*argv, "--overwrite"]) == 0
 
 
 def test_models_export_refuses_an_existing_file(tiny_library, tmp_path, capsys):

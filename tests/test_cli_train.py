@@ -54,3 +54,81 @@ def test_runner_refuses_a_request_without_budget(tmp_path):
     req = TrainRequest(config=TrainConfig(data="d", out=str(tmp_path / "r")))
     with pytest.raises(TrainingError, match="budget"):
         run_training(req, lambda *a, **k: None, lambda *a, **k: None)
+
+
+def _pictures(folder: Path, n: int = 6, size: int = 32, mode: str = "RGBA") -> Path:
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.RandomState(0)
+    for i in range(n):
+        shape = (size, size, 4) if mode == "RGBA" else (size, size)
+        Image.fromarray(rng.randint(0, 255, shape, np.uint8), mode).save(folder / f"{i}.png")
+    return folder
+
+
+def _data_for(family: str, root: Path, image_folder: Path) -> tuple[Path, list[str]]:
+    from tests.conftest import make_captioned_shapes
+
+    if family == "age":
+        _pictures(root / "baby")
+        _pictures(root / "old")
+        return root, []
+    if family == "text":
+        return make_captioned_shapes(root), []
+    if family == "cyclegan":
+        _pictures(root / "trainA")
+        _pictures(root / "trainB")
+        return root, []
+    if family == "pix2pix":  # a sketch base (1-channel input) fine-tuned on A/B pairs: A is read as grey
+        _pictures(root / "A", size=64, mode="L")
+        _pictures(root / "B", size=64)
+        return root, []
+    return image_folder, []
+
+
+@pytest.mark.parametrize("family, base", [
+    ("stylegen", TINY_ID), ("age", "tiny-age-16"), ("text", "tiny-text-16"), ("cyclegan", "tiny-cycle-16"),
+    ("pix2pix", "tiny-sketch-64"), ("sr", "tiny-sr-x4")])
+def test_every_family_fine_tunes_from_its_base_as_it_is(tiny_library, image_folder, tmp_path, capsys, family, base):
+    """No --resolution, --channels or --arch: the base's card gives them, and the CLI says what it took."""
+    data, extra = _data_for(family, tmp_path / "data", image_folder)
+    run = tmp_path / "run"
+    code = main(["train", "--family", family, "--data", str(data), "--out", str(run), "--base", base, "--batch", "2",
+                 "--kimg", "0.002", "--threads", "1", "--preview-every", "1e9", *extra])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    card = tiny_library.card(base)
+    saved = TrainConfig.load(run)
+    resolution = int(card.architecture.get("resolution", card.resolution))
+    assert f"from base {base}: {resolution} px, {card.channels} channels, architecture" in err
+    assert (saved.resolution, saved.channels, saved.base) == (resolution, card.channels, base)
+    for key, value in card.architecture.items():
+        if key not in ("resolution", "img_channels", "extra"):  # extra: a trainer's own additions (text: fusion)
+            assert saved.arch[key] == value, key
+    # And its weights: after one step of Adam (lr ≤ 2.5e-3) the generator is the base's, not a fresh one.
+    from safetensors.torch import load_file
+
+    from gan_studio.core.training.checkpoint import latest_checkpoint, load_checkpoint
+
+    part, role = {"cyclegan": ("G_ab", "generator_ab")}.get(family, ("G", "generator"))
+    trained, base_w = load_checkpoint(latest_checkpoint(run))[part], load_file(str(card.file_for(role)))
+    big = [k for k in base_w if base_w[k].numel() > 8 and "running_" not in k]  # weights, not batch statistics
+    common = [k for k in big if k in trained and trained[k].shape == base_w[k].shape]
+    assert len(common) >= 0.8 * len(big)
+    assert max((trained[k].float() - base_w[k].float()).abs().max().item() for k in common) < 0.05
+
+
+def test_a_family_that_cannot_start_from_a_base_refuses_it(tmp_path, image_folder, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    import gan_studio.core.library.registry as registry
+
+    card = SimpleNamespace(id="my-dcgan", family="dcgan", architecture={"ngf": 8}, resolution=16, channels=4)
+    monkeypatch.setattr(registry.Library, "card", lambda self, model_id: card)
+    assert main(["train", "--family", "dcgan", "--data", str(image_folder), "--out", str(tmp_path / "r"), "--base",
+                 "my-dcgan", "--kimg", "0.004"]) == 2
+    err = capsys.readouterr().err
+    assert "dcgan training starts from scratch and cannot take --base my-dcgan" in err and "stylegen" in err
+    assert not (tmp_path / "r").exists()

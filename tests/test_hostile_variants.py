@@ -1,8 +1,9 @@
 """Re-implementations of the CycleGAN/pix2pix generators: the same network saved differently (conv bias on or
-off, affine or plain instance norm, batch norm without statistics, ``module.`` prefixes, nested dicts, fp16
-halves) imports and draws the same pixels as the reference forward; a network that truly differs is refused
-with what differs. The reference forwards are the spec's (tests/import_fixtures.py), with norms read from
-the keys."""
+off, affine or plain instance norm, batch norm with or without statistics, ``module.`` prefixes, nested dicts,
+fp16 halves) imports and draws the same pixels as the reference forward; a network that truly differs is
+refused with what differs. StyleGAN2 weights saved the same ways (nested, prefixed, halved; NVIDIA or
+rosinality layout) draw what the reference forward draws. The reference forwards are the spec's
+(tests/import_fixtures.py), with norms read from the keys."""
 
 from __future__ import annotations
 
@@ -71,7 +72,8 @@ def _compare(conv, sd: dict, x: torch.Tensor) -> float:
 X = torch.rand(2, 3, 32, 32, generator=torch.Generator().manual_seed(2)) * 2 - 1
 
 
-@pytest.mark.parametrize("bias, norm", [(True, "affine"), (False, "plain"), (True, "batch"), (False, "affine")])
+@pytest.mark.parametrize("bias, norm", [(True, "affine"), (False, "plain"), (True, "batch"), (False, "affine"),
+                                        (True, "plain"), (False, "batch")])
 def test_resnet_variants_import_and_match(tmp_path, bias, norm):
     sd = _resnet(bias, norm)
     torch.save(sd, tmp_path / "G.pth")
@@ -143,3 +145,45 @@ def test_affine_instance_norm_replays_its_statistics(tmp_path):
         with shared_norm_stats(net, X[:1]):
             replayed = net(X[:1])
     assert (whole - replayed).abs().max().item() <= TOL
+
+
+# -- StyleGAN2 weights saved as re-implementations save them -----------------------------------------------------
+def _sg_variants() -> dict:
+    from tests.import_fixtures import nvidia_state_dict, nvidia_to_rosinality, rosinality_training_file
+
+    sd = nvidia_state_dict(res=16)
+    half = {k: v.half() for k, v in sd.items()}
+    prefixed = {f"module.{k}": v for k, v in sd.items()}
+    rosi = {**rosinality_training_file(sd), "latent_avg": sd["mapping.w_avg"]}  # so ψ < 1 matches too
+    return {
+        "module-prefix": (prefixed, sd), "state_dict": ({"state_dict": sd, "epoch": 3}, sd),
+        "G_ema": ({"G_ema": sd}, sd), "g_ema": ({"g_ema": sd}, sd), "model": ({"model": sd}, sd),
+        "G-and-G_ema": ({"G": {k: v + 0.5 for k, v in sd.items()}, "G_ema": sd}, sd),
+        "fp16": (half, {k: v.float() for k, v in half.items()}),
+        "fp16-prefixed-nested": ({"state_dict": {f"module.{k}": v for k, v in half.items()}},
+                                 {k: v.float() for k, v in half.items()}),
+        "rosinality-prefixed": ({**rosi, "g_ema": {f"module.{k}": v for k, v in nvidia_to_rosinality(sd).items()}},
+                                sd),
+        "rosinality-fp16": ({**rosi, "g_ema": {k: v.half() for k, v in rosi["g_ema"].items()},
+                             "latent_avg": sd["mapping.w_avg"].half()},
+                            {k: v.half().float() for k, v in sd.items()}),
+    }
+
+
+SG_VARIANTS = _sg_variants()
+
+
+@pytest.mark.parametrize("name", sorted(SG_VARIANTS))
+def test_stylegan_variants_import_and_match(tmp_path, name):
+    from tests.import_fixtures import reference_stylegan2
+
+    obj, ref_sd = SG_VARIANTS[name]
+    torch.save(obj, tmp_path / "w.pt")
+    conv = load_converted(tmp_path / "w.pt")
+    assert conv.family == "stylegen" and conv.resolution == 16
+    z = torch.randn(3, 16, generator=torch.Generator().manual_seed(1))
+    G = conv.modules["generator"]
+    for psi in (1.0, 0.6):
+        with torch.no_grad():
+            out = G.synthesize(G.map(z, psi), "const")
+        assert (out - reference_stylegan2(ref_sd, z, psi)).abs().max().item() <= TOL, (name, psi)

@@ -134,7 +134,7 @@ def test_a_projected_latent_on_a_full_disk_keeps_the_old_one(tiny_library, tmp_p
     from gan_studio.cli import main
     from tests.conftest import TINY_ID
 
-    src = tmp_path / "me.png"
+    src = tmp_path / "photo.png"
     Image.new("RGBA", (16, 16), (200, 120, 40, 255)).save(src)
     out = tmp_path / "me.npz"
     assert main(["project", "--model", TINY_ID, "--input", str(src), "-o", str(out), "--steps", "2"]) == 0
@@ -145,7 +145,8 @@ def test_a_projected_latent_on_a_full_disk_keeps_the_old_one(tiny_library, tmp_p
 
     monkeypatch.setattr(np, "savez", full)
     capsys.readouterr()
-    assert main(["project", "--model", TINY_ID, "--input", str(src), "-o", str(out), "--steps", "2"]) == 2
+    assert main(["project", "--model", TINY_ID, "--input", str(src), "-o", str(out), "--steps", "2",
+                 "--overwrite"]) == 2
     err = capsys.readouterr().err
     assert "disk full" in err and "Traceback" not in err
     monkeypatch.undo()

@@ -1,4 +1,4 @@
-"""A seeded monkey on the real window: random clicks, slider moves, combo picks, typing, shortcuts, panel
+"""A seeded monkey on the real window: random clicks, slider moves, combo picks, typing, keys and shortcuts, panel
 switches, file dialogs answered with good, damaged and hostile files, drops and recipe opens, for a bounded
 time. Any exception raised in a slot fails the test (pytest-qt captures them), and the window must close
 within 5 s afterwards."""
@@ -14,6 +14,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 from PySide6.QtCore import QMimeData, QPoint, QSettings, Qt, QUrl
 from PySide6.QtGui import QColor, QDropEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
     QColorDialog,
@@ -32,6 +33,16 @@ from gan_studio.core.io.recipe import RECIPE_KEY
 
 SECONDS = 25.0
 SEED = 20261207
+_C, _S, _A = (Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier,
+              Qt.KeyboardModifier.AltModifier)
+_N = Qt.KeyboardModifier.NoModifier
+K = Qt.Key
+KEYS = ([(k, _N) for k in (K.Key_R, K.Key_F, K.Key_Space, K.Key_Left, K.Key_Right, K.Key_Up, K.Key_Down, K.Key_PageUp,
+                           K.Key_PageDown, K.Key_Home, K.Key_End, K.Key_Return, K.Key_Escape, K.Key_Tab, K.Key_Delete,
+                           K.Key_Backspace, K.Key_BracketLeft, K.Key_BracketRight, K.Key_B, K.Key_E, K.Key_X,
+                           K.Key_0, K.Key_7, K.Key_9, K.Key_Minus)]
+        + [(K.Key_Z, _C), (K.Key_Z, _C | _S), (K.Key_Y, _C), (K.Key_E, _C), (K.Key_E, _C | _S), (K.Key_E, _C | _A),
+           (K.Key_M, _C), (K.Key_I, _C), (K.Key_O, _C), (K.Key_U, _C | _S), (K.Key_A, _C)])  # never Ctrl+Q: it quits
 
 
 def _files(folder: Path) -> list[Path]:
@@ -54,7 +65,12 @@ def _files(folder: Path) -> list[Path]:
     sub = folder / "sub"
     sub.mkdir()
     Image.fromarray(rng.randint(0, 255, (32, 32, 3), np.uint8)).save(sub / "a.png")
-    return [*out, bad_recipe, garbage, pkl, folder / "missing.png", sub]
+    from tests.test_hostile_images import _png_header_only
+
+    bombs = [folder / "bomb9000.png", folder / "bomb20000.png"]  # over the app's limit; over Pillow's own
+    for bomb, side in zip(bombs, (9000, 20000), strict=True):
+        _png_header_only(bomb, side, side)
+    return [*out, bad_recipe, garbage, pkl, folder / "missing.png", sub, *bombs]
 
 
 @pytest.fixture
@@ -127,6 +143,13 @@ def test_a_random_user_cannot_break_the_window(window, qtbot):
             path = rng.choice(window.monkey_files)
             (window.open_recipe(path) if rng.random() < 0.5 else _drop(window, path))
             what = "open/drop"
+        elif roll < 0.20:
+            targets = _targets(window)
+            target = rng.choice(targets) if targets and rng.random() < 0.7 else window
+            key, mods = rng.choice(KEYS)
+            target.setFocus()
+            QTest.keyClick(target, key, mods)
+            what = "key"
         else:
             targets = _targets(window)
             if not targets:
@@ -153,6 +176,7 @@ def test_a_random_user_cannot_break_the_window(window, qtbot):
         counts[what] = counts.get(what, 0) + 1
         qtbot.wait(rng.choice([0, 1, 2, 5]))
     assert sum(counts.values()) > 200, counts
+    assert {"panel", "open/drop", "key", "click", "slider", "text"} <= set(counts), counts
     t0 = time.monotonic()
     window.close()
     assert time.monotonic() - t0 < 5.0

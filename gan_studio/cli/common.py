@@ -53,11 +53,15 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data, indent=2) if getattr(args, "json", False) else text)
 
 
-def read_image(path: str) -> Any:
-    """An input image, or a one-line error naming the file."""
+def read_image(path: str, fits: Callable[[int, int], None] | None = None) -> Any:
+    """An input image, or a one-line error naming the file. ``fits(width, height)`` runs on the header's size
+    first and may refuse (MemoryError: a result too large) before the image is decoded."""
+    from ..core.sessions.translator import image_size
     from ..core.sessions.translator import read_image as _read_image
 
     try:
+        if fits is not None:
+            fits(*image_size(Path(path)))
         return _read_image(Path(path))
     except (OSError, ValueError) as exc:
         raise CliError(f"cannot read {path}: {exc}") from exc

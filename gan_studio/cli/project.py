@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.defaults import AGE, BASE_AGE, COND_PSI, PROJECTION_STEPS
-from .common import CliError, add_setting, command, emit, read_image, require_task
+from .common import CliError, add_overwrite, add_setting, command, emit, read_image, refuse_existing, require_task
 from .progress import Progress, add_progress
 
 
@@ -29,6 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     pr.add_argument("--skin-tone", type=int, default=0, choices=range(6))
     pr.add_argument("--json", action="store_true")
     add_progress(pr)
+    add_overwrite(pr)
 
     ag = sub.add_parser("age", help="render a face at one or several ages (Age-cGAN)")
     ag.add_argument("--model", required=True)
@@ -48,6 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ag.add_argument("-o", "--out", required=True, help="PNG (one age), or PNG strip / .gif / .mp4 (--ages)")
     ag.add_argument("--json", action="store_true")
     add_progress(ag)
+    add_overwrite(ag)
 
 
 @command("project")
@@ -61,6 +63,8 @@ def cmd_project(args: argparse.Namespace) -> int:
 
     lib = Library()
     card = require_task(args.model, "project", ("explore", "age"), library=lib)
+    out = Path(args.out).with_suffix(".npz")
+    refuse_existing(args, out, out.with_suffix(".png"))  # the latent and its reconstruction beside it
     image = read_image(args.input)
     sess = open_session(args.model, library=lib, device=args.device)
     if not hasattr(sess, "project"):
@@ -70,7 +74,6 @@ def cmd_project(args: argparse.Namespace) -> int:
                                    steps=args.steps, progress_fn=_fit_progress(args))
     else:
         source, res = sess.project(image, steps=args.steps, w_plus=not args.w, progress_fn=_fit_progress(args))
-    out = Path(args.out).with_suffix(".npz")
     fields = {"ws": res.ws[0].cpu().numpy(), "model_id": np.array(args.model), "sha256": np.array(sess.sha256),
               "psnr": np.array(res.psnr), "base_age": np.array(args.age), "gender": np.array(args.gender),
               "skin_tone": np.array(args.skin_tone)}
@@ -113,6 +116,7 @@ def cmd_age(args: argparse.Namespace) -> int:
 
     lib = Library()
     require_task(args.model, "age", ("age",), library=lib)
+    refuse_existing(args, args.out)
     sess = AgeSession.open(args.model, library=lib, device=args.device)
     if args.seed is not None:
         source = Source.from_seed(args.seed)

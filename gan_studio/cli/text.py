@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from ..core.defaults import COND_PSI, SEED_COUNT, VARIATION
-from .common import CliError, add_setting, command, emit, parse_seeds, require_task
+from .common import CliError, add_overwrite, add_setting, command, emit, parse_seeds, refuse_existing, require_task
 from .progress import Progress, add_progress
 
 
@@ -18,6 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_setting(tx, "--variation", VARIATION, help="conditioning noise: 0 = the prompt's average reading")
     add_setting(tx, "--psi", COND_PSI)
     tx.add_argument("-o", "--out", required=True, help="output folder")
+    add_overwrite(tx)
     tx.add_argument("--grid", help="also write all seeds as one grid PNG")
     tx.add_argument("--rank", type=int, default=1, metavar="K",
                     help="draw K× as many seeds (counting up from the first) and keep the ones the model's "
@@ -81,6 +82,7 @@ def cmd_text(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     out = Path(args.out)
+    refuse_existing(args, *(out / f"seed{seed:06d}.png" for seed in req.seeds), args.grid)
     written = []
     for seed, img in zip(req.seeds, images, strict=True):
         one = TextRequest(args.model, args.prompt, seeds=(seed,), variation=args.variation, psi=args.psi)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from .common import CliError, command, emit, read_image, require_task
+from .common import CliError, add_overwrite, command, emit, read_image, refuse_existing, require_task
 from .progress import Progress, add_progress
 
 
@@ -21,6 +21,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sk.add_argument("--hints", metavar="PNG", help="colour hints: coloured strokes on a transparent PNG over the "
                     "drawing; each region of the drawing a hint touches takes its colour")
     add_colour_options(sk)
+    add_overwrite(sk)
 
     tr = sub.add_parser("translate", help="translate an image or a folder between domains")
     tr.add_argument("--model", help="a translation model (default: the first in the library)")
@@ -33,11 +34,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--json", action="store_true")
     add_progress(tr)
     add_colour_options(tr)
+    add_overwrite(tr)
 
     up = sub.add_parser("upscale", help="×4 super-resolution of an image")
     up.add_argument("--model", help="an upscale model (default: the first in the library)")
     up.add_argument("--input", required=True)
     up.add_argument("-o", "--out", required=True, help="output PNG")
+    add_overwrite(up)
 
 
 def add_colour_options(parser: argparse.ArgumentParser) -> None:
@@ -79,6 +82,13 @@ def _translator(model_id: str | None, task: str, device: str | None) -> Any:
     return TranslatorSession.open(model_id, library=lib, device=device)
 
 
+def _folder_targets(src: Path, dst: Path) -> list[Path]:
+    """The files a folder translation writes: each image's relative name under ``dst``, as .png."""
+    from ..core.data.check import iter_candidates
+
+    return [(dst / p.relative_to(src)).with_suffix(".png") for p in iter_candidates(src)]
+
+
 @command("sketch")
 def cmd_sketch(args: argparse.Namespace) -> int:
     from ..core.data.sketch import composite_white, image_to_sketch
@@ -87,6 +97,7 @@ def cmd_sketch(args: argparse.Namespace) -> int:
     from ..core.sessions.painting import paint
     from ..core.sessions.recipes import sketch_recipe_fields
 
+    refuse_existing(args, args.out)
     colours = colour_step(args)
     sess = _translator(args.model, "sketch", args.device)
     img = read_image(args.input)
@@ -118,6 +129,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     sess = _translator(args.model, "translate", args.device)
     direction = sess.resolve_direction(args.direction)
     src = Path(args.input)
+    refuse_existing(args, *(_folder_targets(src, Path(args.out)) if src.is_dir() else [args.out]))
     if src.is_dir():
         report_progress = Progress(args.progress, "translating")
         report = sess.translate_folder(src, Path(args.out), direction, fit=args.fit, colours=colours,
@@ -129,7 +141,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
             f"\n  skipped {p}: {r}" for p, r in report.skipped)
         emit(args, data, text)
         return 0 if report.written else 2
-    out = apply_colours(sess.run(read_image(args.input), direction, fit=args.fit, tile=args.tile), colours)
+    img = read_image(args.input, fits=lambda w, h: sess.check_fits(w, h, args.fit))
+    out = apply_colours(sess.run(img, direction, fit=args.fit, tile=args.tile), colours)
     extra = {"colours": colours.to_json()} if colours.active else {}
     export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit, **extra))
     emit(args, {"file": args.out, "direction": sess.directions[direction]},
@@ -142,8 +155,9 @@ def cmd_upscale(args: argparse.Namespace) -> int:
     from ..core.io.export import export_png
     from ..core.io.recipe import RecipeError, read_recipe
 
+    refuse_existing(args, args.out)
     sess = _translator(args.model, "upscale", args.device)
-    out = sess.upscale(read_image(args.input))
+    out = sess.upscale(read_image(args.input, fits=sess.check_fits))
     try:
         recipe = read_recipe(Path(args.input)) | {"upscaled": sess.model_id}
     except RecipeError:

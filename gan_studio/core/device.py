@@ -161,7 +161,14 @@ def autocast(precision: str, device: torch.device) -> Any:
 
 
 def available_ram() -> int | None:
-    """Bytes the system can still give without swapping (Linux ``MemAvailable``; None where unknown)."""
+    """Bytes this process can still get: the system's ``MemAvailable``, lowered by an address-space limit
+    (``ulimit -v``) or a cgroup memory limit where one is set, since those refuse an allocation long before
+    the machine runs out (None where nothing is known)."""
+    known = [v for v in (_system_available(), _address_space_left(), _cgroup_left()) if v is not None]
+    return max(0, min(known)) if known else None
+
+
+def _system_available() -> int | None:
     try:
         with open("/proc/meminfo", encoding="ascii") as fh:
             for line in fh:
@@ -172,4 +179,43 @@ def available_ram() -> int | None:
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _proc_status_bytes(field: str) -> int | None:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _address_space_left() -> int | None:
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return None
+    used = _proc_status_bytes("VmSize")
+    return soft - used if used is not None else None
+
+
+def _cgroup_left() -> int | None:
+    """cgroup v2: the limit of this process's group less what the group already uses."""
+    try:
+        with open("/proc/self/cgroup", encoding="ascii") as fh:
+            rel = next((ln.split(":", 2)[2].strip() for ln in fh if ln.startswith("0::")), None)
+        if rel is None:
+            return None
+        group = Path("/sys/fs/cgroup") / rel.lstrip("/")
+        limit = (group / "memory.max").read_text().strip()
+        if limit == "max":
+            return None
+        return int(limit) - int((group / "memory.current").read_text().strip())
+    except (OSError, ValueError, IndexError):
         return None

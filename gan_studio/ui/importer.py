@@ -46,6 +46,10 @@ class ImportJob(QThread):
 
 def looks_like_png(path: Path) -> bool:
     """Dropped files are routed by content: PNG recipes open, anything else is offered to the importer."""
+    from ..core.io.files import is_regular_file
+
+    if not is_regular_file(path):  # a FIFO would block this (the GUI) thread; the importer refuses it
+        return False
     try:
         with Path(path).open("rb") as fh:
             return fh.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from .importer import ImportsModels
 from .menus import build_menus
-from .messages import esc, warn
+from .messages import esc, plain_labels, warn
 from .model_picker import model_label, model_picker, name_in_tooltip
 from .panels.age import AgePanel
 from .panels.contract import Panel
@@ -107,6 +107,7 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.ms_label = QLabel("")
         self.statusBar().addPermanentWidget(self.ms_label)
         self.statusBar().addPermanentWidget(self.device_label)
+        plain_labels(self)  # captions and statuses carry image, model and job names: never rich text
 
         build_menus(self)
         self.explorer.favouritesChanged.connect(self.mixer.set_favourites)
@@ -313,9 +314,10 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
             recipe = read_recipe(path)
             name = panel_for_recipe(recipe)
             announce = self.panels[name].restore_recipe(recipe, path)
-        except (RecipeError, ValueError) as exc:
-            self._show_error(str(exc))
-            warn(self, "Cannot open recipe", str(exc))
+        except (RecipeError, ValueError) as exc:  # one message naming the file (a RecipeError does) and the field
+            message = str(exc) if isinstance(exc, RecipeError) else f"{path.name}: {exc}"
+            self._show_error(message)
+            warn(self, "Cannot open recipe", message)
             return
         self.show_panel(name)  # wakes the panel: the recipe's model loads once
         if announce:

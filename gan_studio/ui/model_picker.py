@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel
 
+from .messages import plain_tip
+
 
 def model_label(card: object) -> str:
     """A card's name for a picker: its resolution is added only when the name does not already say it."""
@@ -34,7 +36,7 @@ def name_in_tooltip(combo: QComboBox) -> None:
         base = combo.toolTip()
         combo.setProperty("baseToolTip", base)
     text = combo.currentText()
-    combo.setToolTip(f"{base}\n{text}" if base and text else base or text)
+    combo.setToolTip(plain_tip(f"{base}\n{text}" if base and text else base or text))
 
 
 def model_picker(tooltip: str, placeholder: str) -> QComboBox:

@@ -41,6 +41,10 @@ def cancel_projections() -> None:
 
 def read_image(path: Path) -> tuple[Any, str]:
     """``path`` → (HWC uint8 RGBA pixels, "") or (None, a message saying why it cannot be read)."""
+    from ..core.io.files import is_regular_file, not_regular
+
+    if not is_regular_file(path):  # a FIFO would block the window until something wrote to it
+        return None, f"Cannot open {not_regular(path)}"
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)  # honour EXIF rotation, as the core's readers do
     image = reader.read()

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .images import IMAGE_SUFFIXES
+from .check import iter_candidates
 
 AGE_NAMES = ("baby", "child", "adult", "old")
 GENDERS = ("any", "male", "female")
@@ -66,7 +66,9 @@ def manifest_rows(root: Path) -> list[dict]:
 
 
 def _images(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    """Images and the files that look like images but cannot be read here (SVG, HEIC…): those reach the loader,
+    which lists them as skipped with the reason instead of leaving them out without a word."""
+    return sorted(iter_candidates(root))
 
 
 def _level_from_text(text: str) -> float | None:

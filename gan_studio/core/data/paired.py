@@ -19,15 +19,18 @@ class PairedData:
 
 
 def _load_all(scan: FolderScan, size: int, channels: int) -> tuple[list[Path], np.ndarray, list]:
+    """Every usable image at ``size``; one channel (a sketch side) is the grey of the image on white."""
     ok, arrs, skipped = [], [], list(scan.skipped)
     for path in scan.usable:
         try:
-            arrs.append(load_image(path, size, channels))
+            arr = load_image(path, size, 3 if channels == 1 else channels)
+            arrs.append(arr.mean(-1, keepdims=True).astype(np.uint8) if channels == 1 else arr)
             ok.append(path)
         except (OSError, ValueError) as exc:
             skipped.append((path, f"unreadable: {exc}"))
     if not arrs:
-        raise ValueError("no usable images")
+        why = f"; e.g. {skipped[0][0].name}: {skipped[0][1]}" if skipped else ""
+        raise ValueError(f"no usable images ({len(skipped)} skipped{why})")
     return ok, np.stack(arrs), skipped
 
 

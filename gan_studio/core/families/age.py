@@ -17,5 +17,5 @@ def load(card: Any) -> Any:
 SPEC = register(FamilySpec(
     name="age", tasks=("age",), load=f"{__name__}:load", session="gan_studio.core.sessions.age:AgeSession",
     trainer=TrainerSpec("Age (labelled subfolders baby/child/adult/old)", f"{_T}:train_age", f"{_T}:export_age",
-                        "labelled", order=40, options=CONDITIONAL_OPTIONS, r1=True),
+                        "labelled", fine_tunes=True, order=40, options=CONDITIONAL_OPTIONS, r1=True),
 ))

@@ -25,7 +25,7 @@ SPEC = register(FamilySpec(
     session="gan_studio.core.sessions.translator:TranslatorSession", import_formats=("junyanz-resnet",),
     export="gan_studio.core.exporters.model_export:image_export",
     trainer=TrainerSpec("CycleGAN (unpaired translation)", f"{_T}:train_cyclegan", f"{_T}:export_cyclegan",
-                        "domains", order=20,
+                        "domains", fine_tunes=True, order=20,
                         options=(Option("--cycle-weight", "cycle_weight", float, 10.0, "weight of the cycle loss"),
                                  Option("--identity-weight", "identity_weight", float, 0.5,
                                         "identity loss weight, relative to the cycle weight"))),

@@ -22,7 +22,7 @@ SPEC = register(FamilySpec(
     session="gan_studio.core.sessions.translator:TranslatorSession", import_formats=("junyanz-unet",),
     export="gan_studio.core.exporters.model_export:image_export",
     trainer=TrainerSpec("pix2pix (sketch → your art)", f"{_T}:train_pix2pix", f"{_T}:export_pix2pix", "folder",
-                        order=10, train_args=("--pairs", "sketch"),
+                        fine_tunes=True, order=10, train_args=("--pairs", "sketch"),
                         options=(Option("--pairs", "pairs", str, "folders",
                                         "inputs: A/ B/ folders (or side-by-side AB), or sketches drawn from --data",
                                         ("folders", "sketch")),

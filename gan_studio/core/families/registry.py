@@ -48,7 +48,8 @@ class TrainerSpec:
     train: str  # "module:function" (cfg, resume, progress_fn, abort_fn, device) -> RunResult
     export: str | None = None  # "module:function" (run_dir, folder, model_id, name, **card_fields) -> ModelCard
     data: str = "folder"  # folder: one image folder (checked per job) | labelled: used as is | domains: trainA/ trainB/
-    transfer: bool = False  # can start from a library model of the same family (``base``)
+    transfer: bool = False  # the window offers a library model of the same family as a base (a fine-tune)
+    fine_tunes: bool = False  # `train --base` starts from the base's weights (implied by ``transfer``)
     order: int = 100  # position in the dialog
     train_args: tuple[str, ...] = ()  # extra `gan-studio train` flags a job from one folder needs
     options: tuple[Option, ...] = ()  # the family's own `gan-studio train` options
@@ -93,6 +94,11 @@ class TrainerSpec:
             else:
                 argv += [opt.flag, str(value)]
         return argv
+
+    @property
+    def takes_base(self) -> bool:
+        """Whether a run of this trainer can start from a library model's weights (``--base``)."""
+        return self.transfer or self.fine_tunes
 
     def train_fn(self) -> Callable[..., Any]:
         return resolve(self.train)

@@ -20,6 +20,6 @@ SPEC = register(FamilySpec(
     name="sr", tasks=("upscale",), load=f"{__name__}:load",
     session="gan_studio.core.sessions.translator:TranslatorSession",
     export="gan_studio.core.exporters.model_export:image_export",
-    trainer=TrainerSpec("Super-resolution ×4", f"{_T}:train_sr", f"{_T}:export_sr", "folder", order=30,
+    trainer=TrainerSpec("Super-resolution ×4", f"{_T}:train_sr", f"{_T}:export_sr", "folder", fine_tunes=True, order=30,
                         options=(Option("--l1-weight", "l1_weight", float, 100.0, "weight of the L1 loss"),)),
 ))

@@ -62,12 +62,35 @@ def _state_dict_of(obj: Any) -> dict[str, Any] | None:
     return None
 
 
+def _strip_module(sd: dict[str, Any]) -> dict[str, Any]:
+    return {(k[7:] if isinstance(k, str) and k.startswith("module.") else k): v for k, v in sd.items()}
+
+
+def normalised(obj: Any) -> Any:
+    """StyleGAN2 weights as re-implementations save them (nested under ``state_dict``/``G_ema``/``g_ema``/
+    ``model``…, DataParallel's ``module.`` prefix) → the plain layout the readers know; anything else as it is
+    (the translation readers unwrap for themselves)."""
+    from .stylegan import is_rosinality
+
+    if not isinstance(obj, dict):
+        return obj
+    g_ema = obj.get("g_ema")
+    if isinstance(g_ema, dict) and is_rosinality(_strip_module(g_ema)):
+        return {**obj, "g_ema": _strip_module(g_ema)}
+    sd = _state_dict_of(obj)
+    if sd is not None:
+        sd = _strip_module(sd)
+        if is_rosinality(sd) or ("mapping.fc0.weight" in sd and any(k.startswith("synthesis.") for k in sd)):
+            return sd
+    return obj
+
+
 def detect_format(raw: RawCheckpoint) -> str:
     """Name the format from the objects inside (never from the file name); raise for known-unsupported ones."""
     from .safeload import PersistentStub
     from .unsupported import describe_unsupported
 
-    obj = raw.obj
+    obj = normalised(raw.obj) if raw.container != "nvidia-pickle" else raw.obj
     if raw.container == "nvidia-pickle":
         if isinstance(obj, dict) and isinstance(obj.get("G_ema") or obj.get("G"), PersistentStub):
             return "nvidia-stylegan2"
@@ -101,6 +124,8 @@ def detect_format(raw: RawCheckpoint) -> str:
 def convert(raw: RawCheckpoint, name_hint: str = "", path: Path | None = None) -> Converted:
     """Map a read checkpoint onto our nets; ``path`` lets formats read a plain-JSON sidecar (lucidrains)."""
     fmt = detect_format(raw)
+    if fmt in ("nvidia-state-dict", "rosinality"):
+        raw = RawCheckpoint(raw.container, normalised(raw.obj))
     if fmt == "lucidrains":
         from .lucidrains import lucidrains_generator
 

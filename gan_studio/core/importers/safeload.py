@@ -356,7 +356,7 @@ def _scan_zip(data: bytes | Path, what: str) -> None:
             root = _check_zip(zf, what, memory_budget())
             if zf.getinfo(f"{root}/data.pkl").file_size > MAX_PICKLE_BYTES:
                 raise UnsafeCheckpointError(f"{what}: its data.pkl is larger than any checkpoint's structure")
-            scanner = _ScanUnpickler(io.BytesIO(zf.read(f"{root}/data.pkl")))
+            scanner = _ScanUnpickler(io.BytesIO(_read_entry(zf, f"{root}/data.pkl", what)))
             scanner.load()
             for ref in scanner.storages.values():
                 try:
@@ -368,8 +368,23 @@ def _scan_zip(data: bytes | Path, what: str) -> None:
                         f"{what}: declares a tensor of {ref.numel * ref.elsize:,} bytes but holds only {have:,}")
     except zipfile.BadZipFile as exc:
         raise CheckpointError(f"{what}: the file is truncated or damaged ({exc})") from exc
+    except MemoryError as exc:
+        raise CheckpointError(f"{what}: not enough memory to read the file") from exc
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise CheckpointError(f"{what}: the file is truncated or damaged ({type(exc).__name__}: {exc})") from exc
+
+
+def _read_entry(zf: zipfile.ZipFile, name: str, what: str) -> bytes:
+    """Inflate an entry a megabyte at a time up to the size its header declares: one whole read of an entry
+    whose header lies (200 bytes declared, a gigabyte of zeros deflated) would inflate all of it at once."""
+    info = zf.getinfo(name)
+    out = bytearray()
+    with zf.open(info) as fh:
+        while chunk := fh.read(1 << 20):
+            out += chunk
+            if len(out) > info.file_size:
+                raise UnsafeCheckpointError(f"{what}: zip entry {name!r} unpacks to more than it declares; refused")
+    return bytes(out)
 
 
 def _scan_legacy(data: bytes | Path, what: str) -> None:

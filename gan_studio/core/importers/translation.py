@@ -26,7 +26,8 @@ import torch
 from .safeload import CheckpointError
 
 _STATS = ("running_mean", "running_var", "num_batches_tracked")
-NESTING_KEYS = ("state_dict", "model", "G", "netG", "netG_A", "G_A", "generator", "g_ema", "params")
+NESTING_KEYS = ("state_dict", "G_ema", "g_ema", "model", "G", "netG", "netG_A", "G_A", "generator", "params")
+# (the EMA generator before the raw one: a {G, D, G_ema} export means its G_ema)
 
 
 def unwrap(obj: Any, depth: int = 3) -> Any:

@@ -23,9 +23,15 @@ def png_info(recipe: dict[str, Any]) -> PngImagePlugin.PngInfo:
 
 
 def read_recipe(path: Path) -> dict[str, Any]:
+    from .files import is_regular_file, not_regular
+
+    if Path(path).exists() and not is_regular_file(path):  # a missing file is "not a readable image" below
+        raise RecipeError(f"{path}: {not_regular(path)}")
     try:
         with Image.open(path) as im:
             text = im.text.get(RECIPE_KEY) if hasattr(im, "text") else None
+    except Image.DecompressionBombError as exc:  # an Exception, not an OSError: named so it is one clear message
+        raise RecipeError(f"{path}: a decompression bomb ({exc}); nothing was decoded") from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise RecipeError(f"{path}: not a readable image ({exc})") from exc
     if text is None:

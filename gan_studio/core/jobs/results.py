@@ -103,7 +103,11 @@ def register_result(job: Job, checkpoint: Path | None = None, model_id: str | No
                               "license": "weights: yours, trained on your images (check their terms)"}
     staging = folder.parent / f".{model_id}.registering"
     shutil.rmtree(staging, ignore_errors=True)
-    card = _export_from(job, checkpoint, staging, model_id, name or f"{job.name} ({spec.family})", fields)
+    try:
+        card = _export_from(job, checkpoint, staging, model_id, name or f"{job.name} ({spec.family})", fields)
+    except BaseException:  # a full disk mid-export: nothing half-written stays in the library folder
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     _swap_in(staging, folder)  # the old model of this job stays whole until the new one is complete
     card.folder = folder
     lib = library or Library()

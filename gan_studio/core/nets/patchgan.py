@@ -28,6 +28,15 @@ class PatchDiscriminator(nn.Module):
         return self.model(x)
 
 
+def patch_layers(side: int, most: int = 3) -> int:
+    """The deepest PatchGAN (up to ``most`` layers) whose last normalised layer still sees 2×2 or more on a
+    ``side``-px image: 3 from 24 px up, so a small run (16 px) trains instead of failing in instance norm."""
+    n = most
+    while n > 1 and side < 3 * 2**n:
+        n -= 1
+    return n
+
+
 def init_weights(net: nn.Module, gain: float = 0.02) -> nn.Module:
     """pix2pix/CycleGAN's ``normal`` init: N(0, 0.02) convs, N(1, 0.02) norm scales, zero biases."""
     for m in net.modules():

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ... import __version__
-from .requests import RECIPE_VERSION, Source, _check_common
+from .requests import RECIPE_VERSION, Source, _check_common, field_of, list_of
 
 AGE_LEVEL_NAMES = ("baby", "child", "adult", "old")
 
@@ -88,17 +88,20 @@ def cond_request_from_recipe(recipe: dict[str, Any]) -> AgeRequest | TextRequest
     try:
         if not isinstance(recipe["model_id"], str) or not recipe["model_id"]:
             raise ValueError(f"model_id must be a model's id, not {recipe['model_id']!r}")
-        common = {"model_id": recipe["model_id"], "psi": float(recipe.get("psi", 1.0)),
-                  "noise_mode": str(recipe.get("noise_mode", "const"))}
+        common = {"model_id": recipe["model_id"], "psi": field_of(recipe, "psi", float, 1.0),
+                  "noise_mode": field_of(recipe, "noise_mode", str, "const")}
         if recipe["kind"] == "age":
-            return AgeRequest(**common, source=Source.from_json(recipe["source"]), age=float(recipe["age"]),
-                              gender=str(recipe.get("gender", "any")), skin_tone=int(recipe.get("skin_tone", 0)),
-                              base_age=float(recipe.get("base_age", 2 / 3)))
+            return AgeRequest(**common, source=Source.from_json(recipe["source"]), age=field_of(recipe, "age", float),
+                              gender=field_of(recipe, "gender", str, "any"),
+                              skin_tone=field_of(recipe, "skin_tone", int, 0),
+                              base_age=field_of(recipe, "base_age", float, 2 / 3))
         if recipe["kind"] == "text":
-            return TextRequest(**common, prompt=str(recipe["prompt"]),
-                               seeds=tuple(int(s) for s in recipe["seeds"]),
-                               variation=float(recipe.get("variation", 0.0)))
-    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
+            return TextRequest(**common, prompt=field_of(recipe, "prompt", str),
+                               seeds=tuple(list_of(recipe, "seeds", int, 1024)),
+                               variation=field_of(recipe, "variation", float, 0.0))
+    except KeyError as exc:
+        raise ValueError(f"recipe is malformed: the field {exc.args[0]!r} is missing") from exc
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
     raise ValueError(f"unknown recipe kind {recipe.get('kind')!r}")
 

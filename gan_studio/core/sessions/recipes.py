@@ -85,15 +85,15 @@ def decode_drawing(text: Any) -> np.ndarray:
 
     if not isinstance(text, str):
         raise ValueError("the drawing is not text")
+    lo, hi = SKETCH_SIDES
     try:
         with Image.open(io.BytesIO(base64.b64decode(text, validate=True))) as im:
-            arr = np.asarray(im.convert("L"))
-    except (binascii.Error, OSError, ValueError, SyntaxError) as exc:
+            w, h = im.size  # checked before anything is decoded: a recipe's drawing can be a bomb
+            if w != h or not lo <= w <= hi:
+                raise ValueError(f"the drawing is {w}×{h}, not a square sheet of {lo} … {hi} px")
+            return np.asarray(im.convert("L"))
+    except (binascii.Error, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ValueError(f"the drawing does not decode ({exc})") from exc
-    lo, hi = SKETCH_SIDES
-    if arr.shape[0] != arr.shape[1] or not lo <= arr.shape[0] <= hi:
-        raise ValueError(f"the drawing is {arr.shape[1]}×{arr.shape[0]}, not a square sheet of {lo} … {hi} px")
-    return arr
 
 
 def sketch_recipe_fields(drawing: np.ndarray, seed: int | None, sketch_file: str,

@@ -12,6 +12,43 @@ RECIPE_VERSION = 1
 
 
 NOISE_MODES = ("const", "random", "none")
+_MISSING = object()
+_KINDS = {int: "a whole number", float: "a number", str: "text"}
+
+
+def as_value(value: Any, name: str, kind: type) -> Any:
+    """``kind(value)`` for a recipe field (int, float or str), or a ValueError that names the field: a recipe
+    is read from a file, and "could not convert string to float" does not say which of its numbers is wrong."""
+    try:
+        if isinstance(value, bool) or (kind is not str and not isinstance(value, int | float)):
+            raise TypeError
+        out = kind(value)
+        if kind is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be {_KINDS[kind]}, not {value!r}"[:200]) from None
+    return out
+
+
+def field_of(recipe: Any, name: str, kind: type, default: Any = _MISSING) -> Any:
+    """``recipe[name]`` as ``kind`` (``default`` when absent), naming the field when it is missing or wrong."""
+    if not isinstance(recipe, dict):
+        raise ValueError(f"expected an object with {name!r}, not {recipe!r}"[:200])
+    if name not in recipe:
+        if default is _MISSING:
+            raise ValueError(f"the field {name!r} is missing")
+        return default
+    return as_value(recipe[name], name, kind)
+
+
+def list_of(recipe: dict[str, Any], name: str, kind: type | None = None, limit: int = 65536) -> list[Any]:
+    """``recipe[name]``, a list (of ``kind`` when given) of at most ``limit`` items."""
+    items = recipe.get(name)
+    if name not in recipe:
+        raise ValueError(f"the field {name!r} is missing")
+    if not isinstance(items, list) or len(items) > limit:
+        raise ValueError(f"{name} must be a list of at most {limit} items, not {items!r}"[:200])
+    return items if kind is None else [as_value(v, name, kind) for v in items]
 
 
 def _check_common(psi: float, noise_mode: str, noise_strength: float) -> None:
@@ -62,9 +99,11 @@ class Source:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Source:
+        if not isinstance(d, dict):
+            raise ValueError(f"a source is {{'seed': …}} or {{'w': […], 'label': …}}, not {d!r}"[:200])
         if d.get("seed") is not None:
-            return cls(seed=int(d["seed"]))
-        return cls(w=tuple(float(v) for v in d["w"]), label=str(d.get("label", "latent")))
+            return cls(seed=field_of(d, "seed", int))
+        return cls(w=tuple(list_of(d, "w", float)), label=field_of(d, "label", str, "latent"))
 
 
 @dataclass(frozen=True)
@@ -90,9 +129,9 @@ class Edit:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Edit:
-        layers = d.get("layers")
-        return cls(int(d["direction"]), float(d["amount"]), tuple(int(v) for v in layers) if layers else None,
-                   str(d.get("name", "")))
+        layers = list_of(d, "layers", int, 2) if d.get("layers") else None
+        return cls(field_of(d, "direction", int), field_of(d, "amount", float), tuple(layers) if layers else None,
+                   field_of(d, "name", str, ""))
 
 
 @dataclass(frozen=True)
@@ -208,24 +247,27 @@ def request_from_recipe(recipe: dict[str, Any]) -> RenderRequest | MixRequest | 
         kind = recipe["kind"]
         if not isinstance(recipe["model_id"], str) or not recipe["model_id"]:
             raise ValueError(f"model_id must be a model's id, not {recipe['model_id']!r}")
-        common = {"model_id": recipe["model_id"], "psi": float(recipe.get("psi", 1.0)),
-                  "noise_mode": str(recipe.get("noise_mode", "const")),
-                  "noise_strength": float(recipe.get("noise_strength", 1.0))}
+        common = {"model_id": recipe["model_id"], "psi": field_of(recipe, "psi", float, 1.0),
+                  "noise_mode": field_of(recipe, "noise_mode", str, "const"),
+                  "noise_strength": field_of(recipe, "noise_strength", float, 1.0)}
         if kind == "render":
             src = recipe.get("source")
+            path = list_of(recipe, "path", limit=256) if recipe.get("path") else []
+            edits = list_of(recipe, "edits", limit=64) if recipe.get("edits") else []
             return RenderRequest(
                 **common, seed=recipe.get("seed"), source=Source.from_json(src) if src else None,
-                path=tuple(Source.from_json(s) for s in recipe.get("path") or ()), t=float(recipe.get("t", 0.0)),
-                edits=tuple(Edit.from_json(e) for e in recipe.get("edits") or ()),
-                class_name=recipe.get("class_name"))
+                path=tuple(Source.from_json(s) for s in path), t=field_of(recipe, "t", float, 0.0),
+                edits=tuple(Edit.from_json(e) for e in edits), class_name=recipe.get("class_name"))
         if kind == "mix":
-            return MixRequest(**common, rows=tuple(Source.from_json(s) for s in recipe["rows"]),
-                              cols=tuple(Source.from_json(s) for s in recipe["cols"]),
-                              layers=tuple(int(i) for i in recipe["layers"]))
+            return MixRequest(**common, rows=tuple(Source.from_json(s) for s in list_of(recipe, "rows", limit=64)),
+                              cols=tuple(Source.from_json(s) for s in list_of(recipe, "cols", limit=64)),
+                              layers=tuple(list_of(recipe, "layers", int, 64)))
         if kind == "walk":
-            return WalkRequest(**common, keys=tuple(Source.from_json(s) for s in recipe["keys"]),
-                               frames_per_key=int(recipe["frames_per_key"]), loop=bool(recipe["loop"]),
-                               class_name=recipe.get("class_name"))
-    except (KeyError, TypeError, ValueError, OverflowError, AttributeError) as exc:
+            return WalkRequest(**common, keys=tuple(Source.from_json(s) for s in list_of(recipe, "keys", limit=256)),
+                               frames_per_key=field_of(recipe, "frames_per_key", int),
+                               loop=bool(recipe.get("loop", False)), class_name=recipe.get("class_name"))
+    except KeyError as exc:
+        raise ValueError(f"recipe is malformed: the field {exc.args[0]!r} is missing") from exc
+    except (TypeError, ValueError, OverflowError, AttributeError) as exc:
         raise ValueError(f"recipe is malformed: {exc}") from exc
     raise ValueError(f"unknown recipe kind {kind!r}")

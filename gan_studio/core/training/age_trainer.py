@@ -35,6 +35,8 @@ class AgeTrainer(ConditionalTrainer):
         arr, scan = load_folder(Path(self.cfg.data), self.cfg.resolution, self.cfg.channels,
                                 files=[p for p, _ in labelled])
         ok = {str(p) for p, _ in labelled} - {str(p) for p, _ in scan.skipped}
+        for path, reason in scan.skipped:
+            log.warning("skipped %s: %s", path, reason)
         labels = [lab for p, lab in labelled if str(p) in ok]
         self.data = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous().to(self.device)
         self.conds = torch.tensor([age_condition(lab) for lab in labels], dtype=torch.float32)[:, None]

@@ -31,15 +31,36 @@ def save_checkpoint(run_dir: Path, step: int, state: dict[str, Any], keep: int =
 
 
 def _save(state: dict[str, Any], tmp: Path) -> None:
-    """``torch.save``, whose C++ writer reports a full disk as "enforce fail … file write failed": that becomes
-    the ENOSPC ``OSError`` it is, so the caller can say "disk full" plainly."""
-    try:
-        torch.save(state, tmp)
-    except RuntimeError as exc:
-        text = str(exc)
-        if ("write" in text or "enforce fail" in text) and low_on_space(tmp.parent):
-            raise OSError(errno.ENOSPC, "No space left on device") from exc
-        raise
+    """``torch.save`` through a Python file, whose C++ writer reports any failed write as "enforce fail … file
+    write failed": the ``OSError`` the file itself raised (ENOSPC, EDQUOT, EFBIG) is raised instead, so the
+    caller can say "disk full" plainly, whatever the free space looks like (a quota, a file size limit)."""
+    with open(tmp, "wb") as fh:
+        rec = _RecordingFile(fh)
+        try:
+            torch.save(state, rec)
+        except RuntimeError as exc:
+            if rec.error is not None:
+                raise rec.error from exc
+            if ("write" in str(exc) or "enforce fail" in str(exc)) and low_on_space(tmp.parent):
+                raise OSError(errno.ENOSPC, "No space left on device") from exc
+            raise
+
+
+class _RecordingFile:
+    """A writable file that keeps the ``OSError`` of a failed write (torch replaces it by its own message)."""
+
+    def __init__(self, fh: Any) -> None:
+        self._fh, self.error = fh, None
+
+    def write(self, data: Any) -> int:
+        try:
+            return self._fh.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        self._fh.flush()
 
 
 def latest_checkpoint(run_dir: Path) -> Path | None:

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 from ..data.paired import load_unpaired
 from ..io.images import grid, save_png, to_uint8
 from ..nets.cyclegan import ResnetConfig, ResnetGenerator
-from ..nets.patchgan import PatchDiscriminator, init_weights
+from ..nets.patchgan import PatchDiscriminator, init_weights, patch_layers
+from .base import start_from_base
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
@@ -66,8 +67,11 @@ class CycleGanTrainer(Trainer):
         ndf = int(cfg.arch.get("ndf", 64))
         self.G_ab = init_weights(ResnetGenerator(self.net_cfg)).to(self.device)
         self.G_ba = init_weights(ResnetGenerator(self.net_cfg)).to(self.device)
-        self.D_a = init_weights(PatchDiscriminator(cfg.channels, ndf, norm="instance")).to(self.device)
-        self.D_b = init_weights(PatchDiscriminator(cfg.channels, ndf, norm="instance")).to(self.device)
+        if cfg.base:
+            start_from_base(cfg.base, {"generator_ab": self.G_ab, "generator_ba": self.G_ba})
+        layers = patch_layers(cfg.resolution)
+        self.D_a = init_weights(PatchDiscriminator(cfg.channels, ndf, layers, norm="instance")).to(self.device)
+        self.D_b = init_weights(PatchDiscriminator(cfg.channels, ndf, layers, norm="instance")).to(self.device)
         lr = cfg.lr_g or 2e-4
         self.opt_G = adam(list(self.G_ab.parameters()) + list(self.G_ba.parameters()), lr)
         self.opt_D = adam(list(self.D_a.parameters()) + list(self.D_b.parameters()), cfg.lr_d or lr)

@@ -20,6 +20,7 @@ from ..data.sketch import augment_sketches
 from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.pix2pix import UnetConfig, UnetGenerator
+from .base import start_from_base
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
@@ -46,6 +47,8 @@ class Pix2PixTrainer(Trainer):
             raise ValueError(f"resolution {cfg.resolution} must be a multiple of 2^{self.net_cfg.num_downs}")
         torch.manual_seed(cfg.seed)
         self.G = init_weights(UnetGenerator(self.net_cfg)).to(self.device)
+        if cfg.base:
+            start_from_base(cfg.base, {"generator": self.G})
         ndf = int(cfg.arch.get("ndf", 64))
         self.D = init_weights(PatchDiscriminator(self.net_cfg.in_channels + self.net_cfg.out_channels, ndf)
                               ).to(self.device)

@@ -57,7 +57,15 @@ def match_base(card: Any, family: str) -> tuple[dict[str, Any], int, int]:
 
 
 def config_from_base(cfg: TrainConfig, card: Any) -> TrainConfig:
-    """``cfg`` with the base model's architecture (the run's own --arch settings on top), resolution, channels."""
+    """``cfg`` with the base model's architecture (the run's own --arch settings on top), resolution, channels.
+    A family whose trainer would ignore the base's weights is refused: a run "from" a base that starts from
+    scratch would be a silent loss."""
+    from ..families import trainable
+
+    fine_tuning = [s.name for s in trainable() if s.trainer.takes_base]
+    if cfg.family not in fine_tuning:
+        raise TrainingError(f"{cfg.family} training starts from scratch and cannot take --base {card.id}; "
+                            f"--base works for {', '.join(fine_tuning)}")
     try:
         arch, resolution, channels = match_base(card, cfg.family)
     except ValueError as exc:

@@ -17,6 +17,7 @@ from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.srnet import SRConfig, SRNet
 from .augment import degrade
+from .base import start_from_base
 from .config import TrainConfig
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
@@ -30,9 +31,16 @@ class SRTrainer(Trainer):
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         super().__init__(cfg, device)
         self.net_cfg = SRConfig.from_dict({"channels": cfg.channels, **cfg.arch})
-        self.crop = int(cfg.arch.get("crop", 64))
+        scale = self.net_cfg.scale
+        # Crops of at most the training size (a 16 px base trains on whole images), in whole low-res pixels.
+        self.crop = min(int(cfg.arch.get("crop", 64)), cfg.resolution) // scale * scale
+        if self.crop < 4 * scale:
+            raise ValueError(f"×{scale} super-resolution trains on images of {4 * scale} px or more "
+                             f"(--resolution {cfg.resolution} is too small)")
         torch.manual_seed(cfg.seed)
         self.G = SRNet(self.net_cfg).to(self.device)
+        if cfg.base:
+            start_from_base(cfg.base, {"generator": self.G})
         self.D = init_weights(PatchDiscriminator(cfg.channels, int(cfg.arch.get("ndf", 32)), n_layers=2)
                               ).to(self.device)
         self.opt_G = adam(self.G.parameters(), cfg.lr_g or 2e-4)

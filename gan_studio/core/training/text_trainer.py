@@ -157,6 +157,8 @@ class TextTrainer(ConditionalTrainer):
         hi = self.net_cfg.resolution * 2
         arr, scan = load_folder(Path(self.cfg.data), hi, self.cfg.channels, files=[p for p, _ in pairs])
         bad = {str(p) for p, _ in scan.skipped}
+        for path, reason in scan.skipped:
+            log.warning("skipped %s: %s", path, reason)
         captions = [caps for p, caps in pairs if str(p) not in bad]
         self.data_hi = torch.from_numpy(arr).permute(0, 3, 1, 2).contiguous().to(self.device)
         lo = F.avg_pool2d(self.data_hi.float(), 2).round().clamp(0, 255).to(torch.uint8)

@@ -489,8 +489,8 @@ class AgePanel(ModelPanel):
             req, ages = cond_request_from_recipe(recipe), strip_ages_from_recipe(recipe)
             self.apply_request(req)
         except ValueError as exc:
-            self.info.setText(f"⚠ {exc}")
-            self.error.emit(str(exc))
+            self.info.setText(f"⚠ {path.name}: {exc}")
+            self.error.emit(f"{path.name}: {exc}")
             return True
         n = panel_strip_length(ages) if ages is not None else None
         if n is not None:  # a PNG strip: as many ages again

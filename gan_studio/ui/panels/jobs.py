@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -28,7 +27,7 @@ from ...core.jobs.store import JobError, read_events
 from ..empty_state import HintList
 from ..job_runner import JobRunner
 from ..loss_plot import LossPlot
-from ..messages import warn
+from ..messages import ask, plain_labels, warn
 from ..widgets import ImageView
 from .contract import PanelDefaults
 
@@ -227,8 +226,7 @@ class JobsPanel(PanelDefaults, QWidget):
     def _delete(self) -> None:
         if self.current is None:
             return
-        ok = QMessageBox.question(self, "Delete job", f"Delete {self.current} and its checkpoints?")
-        if ok == QMessageBox.StandardButton.Yes:
+        if ask(self, "Delete job", f"Delete {self.current} and its checkpoints?"):
             self._act(self.runner.delete)
 
     def new_dialog(self) -> None:
@@ -236,6 +234,7 @@ class JobsPanel(PanelDefaults, QWidget):
         from ..worker import shared_library
 
         dlg = FineTuneDialog(shared_library().cards(), self)
+        plain_labels(dlg)  # its summary names the folder a user picked
         if dlg.exec():
             self.start_job(dlg.spec(), dlg.check)
 

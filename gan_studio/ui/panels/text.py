@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
+from ..messages import plain_tip
 from ..model_picker import add_model_row, model_picker
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
 from .contract import UpscaleSource
@@ -540,7 +541,8 @@ class TextPanel(ModelPanel):
         short = fav.prompt if len(fav.prompt) <= 12 else fav.prompt[:11] + "…"
         th.setText(short)
         th.setCheckable(False)
-        th.setToolTip(f"“{fav.prompt}” · seed {fav.seed} · variation {fav.variation:.2f}\nClick to show it again")
+        th.setToolTip(plain_tip(f"“{fav.prompt}” · seed {fav.seed} · variation {fav.variation:.2f}\n"
+                                "Click to show it again"))
         th.set_image(self.images[self.focused])
         th.clicked.connect(lambda _=False, f=fav: self.show_favourite(f))
         self.fav_strip.insertWidget(idx, th)

@@ -257,6 +257,13 @@ class TranslatePanel(ModelPanel):
     def open_image(self, path: Path) -> bool:
         """Show ``path`` as the 'before' and translate it; an unreadable file gives a message."""
         self._note = ""
+        from ...core.io.files import is_regular_file, not_regular
+
+        if not is_regular_file(path):  # a FIFO would block the window until something wrote to it
+            msg = f"Cannot open {not_regular(path)}"
+            self.caption.setText(f"⚠ {msg}")
+            self.error.emit(msg)
+            return False
         reader = QImageReader(str(path))
         reader.setAutoTransform(True)  # honour EXIF rotation, as the core's readers do
         image = reader.read()
