@@ -156,6 +156,15 @@ def tiny_library(tmp_path, monkeypatch):
     return Library()
 
 
+def reference_library():
+    """A library of its own for a test's expected pixels: the window's worker renders on the shared library's
+    loaded nets in its thread (a seeded variation puts their dropout in train mode), so a reference rendered on
+    the same nets from the test's thread could catch them mid-render."""
+    from gan_studio.core.library.registry import Library
+
+    return Library()
+
+
 @pytest.fixture
 def image_folder(tmp_path) -> Path:
     """24 small drawings (circles and squares in colours) as a training folder."""

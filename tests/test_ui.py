@@ -10,8 +10,8 @@ from PySide6.QtCore import QSettings
 from gan_studio.ui.main_window import MainWindow
 from gan_studio.ui.qimage import qimage_pixels
 from gan_studio.ui.stall import StallMeter
-from gan_studio.ui.worker import InferenceWorker, shared_library
-from tests.conftest import TINY_ID
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import TINY_ID, reference_library
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def window(qtbot, tiny_library, tmp_path):
 def _session():
     from gan_studio.core.sessions.generator import GeneratorSession
 
-    return GeneratorSession.open(TINY_ID, library=shared_library(), device="cpu")
+    return GeneratorSession.open(TINY_ID, library=reference_library(), device="cpu")
 
 
 def _expected(seed, psi=0.7, noise="const", strength=1.0):

@@ -10,8 +10,8 @@ from PySide6.QtGui import QDropEvent
 
 from gan_studio.ui.panels.age import AgePanel, Face
 from gan_studio.ui.qimage import qimage_pixels
-from gan_studio.ui.worker import InferenceWorker, shared_library
-from tests.conftest import TINY_AGE_ID, TINY_ID
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import TINY_AGE_ID, TINY_ID, reference_library
 
 STEPS = 4  # projection steps in tests: enough to see progress, fast on the tiny models
 
@@ -55,7 +55,7 @@ def face_png(tmp_path):
 def _session(model_id=TINY_AGE_ID):
     from gan_studio.core.sessions.open import open_session
 
-    return open_session(model_id, library=shared_library(), device="cpu")
+    return open_session(model_id, library=reference_library(), device="cpu")
 
 
 def _wait_shown(qtbot, p, timeout=20000):

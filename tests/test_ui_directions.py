@@ -11,8 +11,8 @@ from PySide6.QtCore import QSettings
 
 from gan_studio.ui.main_window import MainWindow
 from gan_studio.ui.qimage import qimage_pixels
-from gan_studio.ui.worker import InferenceWorker, shared_library
-from tests.conftest import TINY_ID
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import TINY_ID, reference_library
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def window(qtbot, tiny_library, tmp_path):
 def _render(req):
     from gan_studio.core.sessions.generator import GeneratorSession
 
-    return GeneratorSession.open(TINY_ID, library=shared_library(), device="cpu").render(req)
+    return GeneratorSession.open(TINY_ID, library=reference_library(), device="cpu").render(req)
 
 
 def _wait_for(qtbot, win, expected):
@@ -90,7 +90,7 @@ def test_edits_travel_in_the_exported_recipe(window, qtbot):
 def _recipe(req):
     from gan_studio.core.sessions.generator import GeneratorSession
 
-    return GeneratorSession.open(TINY_ID, library=shared_library(), device="cpu").recipe(req)
+    return GeneratorSession.open(TINY_ID, library=reference_library(), device="cpu").recipe(req)
 
 
 def test_mixer_presets_say_how_much_they_change_an_image(window, qtbot):

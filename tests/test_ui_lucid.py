@@ -8,7 +8,8 @@ from PySide6.QtCore import QSettings
 
 from gan_studio.ui.main_window import MainWindow
 from gan_studio.ui.qimage import qimage_pixels
-from gan_studio.ui.worker import InferenceWorker, shared_library
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import reference_library
 from tests.lucid_fixtures import training_file
 
 LUCID_ID = "lucid-test-64"
@@ -37,7 +38,7 @@ def lucid_window(qtbot, tiny_library, tmp_path):
 def _session():
     from gan_studio.core.sessions.open import open_session
 
-    return open_session(LUCID_ID, library=shared_library(), device="cpu")
+    return open_session(LUCID_ID, library=reference_library(), device="cpu")
 
 
 def _rgb(img):

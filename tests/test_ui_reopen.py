@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QMessageBox
 from gan_studio.core.io.export import export_png
 from gan_studio.core.io.recipe import read_recipe
 from gan_studio.ui.qimage import qimage_pixels
-from gan_studio.ui.worker import InferenceWorker, shared_library
-from tests.conftest import TINY_AGE_ID, TINY_CYCLE_ID, TINY_SKETCH_ID
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import TINY_AGE_ID, TINY_CYCLE_ID, TINY_SKETCH_ID, reference_library
 
 ZIGZAG = [(40, 60), (90, 200), (140, 50), (190, 210), (220, 80)]
 
@@ -40,7 +40,7 @@ def window(qtbot, tiny_library, tmp_path, monkeypatch):
 def _session(model_id):
     from gan_studio.core.sessions.open import open_session
 
-    return open_session(model_id, library=shared_library(), device="cpu")
+    return open_session(model_id, library=reference_library(), device="cpu")
 
 
 def _wait_shown(qtbot, panel, timeout=20000):

@@ -14,8 +14,8 @@ from PySide6.QtCore import QSettings, Qt
 from gan_studio.core.sessions.cond_requests import TextRequest, cond_request_from_recipe
 from gan_studio.ui.panels.text import DEFAULT_COUNT, NO_MODEL, TextPanel, load_history
 from gan_studio.ui.qimage import qimage_pixels
-from gan_studio.ui.worker import InferenceWorker, shared_library
-from tests.conftest import TINY_TEXT_ID
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import TINY_TEXT_ID, reference_library
 
 REASON = "the text encoder package is not installed (test)"
 
@@ -63,7 +63,7 @@ def no_encoder(monkeypatch):
 def _session():
     from gan_studio.core.sessions.text import TextSession
 
-    return TextSession.open(TINY_TEXT_ID, library=shared_library(), device="cpu")
+    return TextSession.open(TINY_TEXT_ID, library=reference_library(), device="cpu")
 
 
 def _wait_grid(qtbot, panel, timeout=20000):

@@ -10,8 +10,8 @@ from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from gan_studio.ui.panels.sketch import SketchPanel
 from gan_studio.ui.panels.translate import TranslatePanel
 from gan_studio.ui.qimage import qimage_pixels
-from gan_studio.ui.worker import InferenceWorker, shared_library
-from tests.conftest import TINY_CYCLE_ID, TINY_ID, TINY_SKETCH_ID, TINY_SR_ID
+from gan_studio.ui.worker import InferenceWorker
+from tests.conftest import TINY_CYCLE_ID, TINY_ID, TINY_SKETCH_ID, TINY_SR_ID, reference_library
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def translate_panel(qtbot, tiny_library, worker):
 def _session(model_id):
     from gan_studio.core.sessions.open import open_session
 
-    return open_session(model_id, library=shared_library(), device="cpu")
+    return open_session(model_id, library=reference_library(), device="cpu")
 
 
 def _wait_shown(qtbot, panel, timeout=20000):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -71,12 +71,13 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.panels: dict[str, Panel] = {p.name: p for p in (self.explorer, self.mixer, self.sketch, self.translate,
                                                              self.jobs, self.text, self.age)}
         self.docks: dict[str, QDockWidget] = {}
+        self._shown_tabs: dict[str, bool] = {}
         for name, panel in self.panels.items():
             self.docks[name] = self._dock(panel.title, panel, f"{name}Dock")
             setattr(self, f"{name}_dock", self.docks[name])  # explorer_dock, mixer_dock, …
             if hasattr(panel, "wake"):  # its model loads (the mixer's grid renders) when the tab is first shown
                 panel.asleep = True
-                self.docks[name].visibilityChanged.connect(lambda visible, p=panel: p.wake() if visible else None)
+                self.docks[name].visibilityChanged.connect(lambda visible, n=name: self._tab_visible(n, visible))
             if hasattr(panel, "frameTime"):
                 panel.frameTime.connect(self._frame_time)
                 panel.error.connect(self._show_error)
@@ -355,6 +356,15 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
             raise ValueError(f"unknown panel {name!r}; panels: {', '.join(self.docks)}")
         self.docks[name].show()
         self.docks[name].raise_()
+        if hasattr(self.panels[name], "wake"):
+            self.panels[name].wake()
+
+    def _tab_visible(self, name: str, visible: bool) -> None:
+        """Wake a panel whose tab stays raised: while the window first shows, Qt raises a tabbed dock for a
+        moment before the explorer's, and that glimpse must not load the panel's model."""
+        self._shown_tabs[name] = visible
+        if visible:
+            QTimer.singleShot(0, lambda: self.panels[name].wake() if self._shown_tabs.get(name) else None)
 
     # -- misc -----------------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
