@@ -1,5 +1,8 @@
 """pix2pix, CycleGAN and SR trainers: exact resume through the shared loop, learning, export to a card."""
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pytest
 import torch
@@ -111,3 +114,16 @@ def test_sketch_pairs_are_redrawn_each_step(image_folder, tmp_path):
     assert a1.shape == (4, 1, 32, 32) and b1.shape == (4, 4, 32, 32)
     assert a1.min() < -0.5 and a1.max() == 1.0  # dark lines on white paper
     assert not torch.equal(a1, a2)
+
+
+def test_sr_pixel_loss_alone_leaves_the_discriminator_untouched(image_folder, tmp_path):
+    """--adv-weight 0 is ESRGAN's PSNR stage: the generator trains, the discriminator is never stepped."""
+    cfg = replace(_cfg("sr", image_folder, tmp_path / "run", 30), options={"adv_weight": 0.0})
+    train_sr(cfg)
+    first = load_checkpoint(latest_checkpoint(tmp_path / "run"))
+    train_sr(replace(cfg, kimg=60 * 4 / 1000), resume=True)
+    last = load_checkpoint(latest_checkpoint(tmp_path / "run"))
+    assert all(torch.equal(v, last["D"][k]) for k, v in first["D"].items())
+    assert not all(torch.equal(v, last["G"][k]) for k, v in first["G"].items())
+    losses = [json.loads(line) for line in (tmp_path / "run" / "progress.jsonl").read_text().splitlines()]
+    assert [e for e in losses if "l1" in e] and "loss_d" not in json.dumps(losses)

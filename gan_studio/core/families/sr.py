@@ -21,5 +21,7 @@ SPEC = register(FamilySpec(
     session="gan_studio.core.sessions.translator:TranslatorSession",
     export="gan_studio.core.exporters.model_export:image_export",
     trainer=TrainerSpec("Super-resolution ×4", f"{_T}:train_sr", f"{_T}:export_sr", "folder", fine_tunes=True, order=30,
-                        options=(Option("--l1-weight", "l1_weight", float, 100.0, "weight of the L1 loss"),)),
+                        options=(Option("--l1-weight", "l1_weight", float, 100.0, "weight of the L1 loss"),
+                                 Option("--adv-weight", "adv_weight", float, 1.0,
+                                        "weight of the adversarial loss (0: the L1 loss alone, no discriminator)"))),
 ))

@@ -1,5 +1,6 @@
 """×4 super-resolution training (ESRGAN-style): λ·L1 to the high-resolution crop + a PatchGAN's
-adversarial loss. Low-resolution inputs are area-downsampled crops, with a little blur and noise so the
+adversarial loss (``--adv-weight 0``: L1 alone, ESRGAN's PSNR-oriented stage, which needs no discriminator).
+Low-resolution inputs are area-downsampled crops, with a little blur and noise so the
 model also sharpens generated images, which are softer than downsampled artwork."""
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class SRTrainer(Trainer):
                               ).to(self.device)
         self.opt_G = adam(self.G.parameters(), cfg.lr_g or 2e-4)
         self.opt_D = adam(self.D.parameters(), cfg.lr_d or 2e-4)
+        self.adv_weight = float(cfg.options.get("adv_weight", 1.0))
         self.data: torch.Tensor | None = None
 
     def load_data(self) -> None:
@@ -69,6 +71,13 @@ class SRTrainer(Trainer):
         hr = self._batch()
         lr = degrade(hr, self.net_cfg.scale, self.gen)
         sr = self.G(lr)
+        l1 = F.l1_loss(sr, hr)
+        if self.adv_weight <= 0:  # pixel loss only: the discriminator is neither run nor trained
+            self.opt_G.zero_grad(set_to_none=True)
+            (self.cfg.l1_weight * l1).backward()
+            self.opt_G.step()
+            self.step += 1
+            return {"l1": l1.item()}
         self.D.requires_grad_(True)
         loss_d = 0.5 * (gan_loss(self.D(hr), True) + gan_loss(self.D(sr.detach()), False))
         self.opt_D.zero_grad(set_to_none=True)
@@ -76,8 +85,7 @@ class SRTrainer(Trainer):
         self.opt_D.step()
         self.D.requires_grad_(False)
         adv = gan_loss(self.D(sr), True)
-        l1 = F.l1_loss(sr, hr)
-        loss_g = self.cfg.l1_weight * l1 + adv
+        loss_g = self.cfg.l1_weight * l1 + self.adv_weight * adv
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()
