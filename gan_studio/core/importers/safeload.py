@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from .checkpoint_bounds import (
-    ZIP_MAGIC,
     LEGACY_TORCH_MAGIC,
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -37,6 +36,7 @@ from .checkpoint_bounds import (
     MAX_TOTAL_BYTES,
     MAX_ZIP_ENTRIES,
     MAX_ZIP_RATIO,
+    ZIP_MAGIC,
     BoundedReader,
     CheckpointError,
     UnsafeCheckpointError,

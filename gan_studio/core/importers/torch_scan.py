@@ -18,11 +18,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .checkpoint_bounds import (
-    ZIP_MAGIC,
     MAX_PICKLE_BYTES,
     MAX_TENSOR_BYTES,
     MAX_ZIP_ENTRIES,
     MAX_ZIP_RATIO,
+    ZIP_MAGIC,
     BoundedReader,
     CheckpointError,
     UnsafeCheckpointError,
