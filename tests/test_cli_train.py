@@ -132,3 +132,31 @@ def test_a_family_that_cannot_start_from_a_base_refuses_it(tmp_path, image_folde
     err = capsys.readouterr().err
     assert "dcgan training starts from scratch and cannot take --base my-dcgan" in err and "stylegen" in err
     assert not (tmp_path / "r").exists()
+
+
+def test_family_flags_keep_their_names_and_defaults_and_show_once(capsys):
+    """The translation and conditional options moved from TrainConfig into their families' declarations: the
+    flags are as before, each listed once in --help, and each lands in the run's options."""
+    from gan_studio.cli.main import build_parser
+    from gan_studio.cli.train import _config
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    before = {"--pairs": "folders", "--l1-weight": 100.0, "--cycle-weight": 10.0, "--identity-weight": 0.5,
+              "--layout-weight": None, "--refiner-l1": None, "--imle": None, "--imle-samples": 8}
+    for flag in before:
+        assert text.count(f"  {flag} ") == 1, flag
+    parser = build_parser()
+    for family, own in (("pix2pix", ("--pairs", "--l1-weight")), ("sr", ("--l1-weight",)),
+                        ("cyclegan", ("--cycle-weight", "--identity-weight")),
+                        ("text", ("--layout-weight", "--refiner-l1", "--imle", "--imle-samples")),
+                        ("age", ("--layout-weight", "--imle", "--imle-samples"))):
+        cfg = _config(parser.parse_args(["train", "--family", family, "--out", "o", "--minutes", "1"]))
+        dest = {"--imle": "imle_weight"}
+        assert {f: cfg.options[dest.get(f, f[2:].replace("-", "_"))] for f in own} == {f: before[f] for f in own}
+    cfg = _config(parser.parse_args(["train", "--family", "pix2pix", "--out", "o", "--pairs", "sketch",
+                                     "--l1-weight", "5"]))
+    assert cfg.options == {"pairs": "sketch", "l1_weight": 5.0}
+    cfg = _config(parser.parse_args(["train", "--family", "text", "--out", "o", "--imle", "10"]))
+    assert cfg.options["imle_weight"] == 10.0 and cfg.options["layout_weight"] is None

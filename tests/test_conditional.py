@@ -261,7 +261,7 @@ def test_refiner_l1_teaches_stage_two_the_real_detail(tmp_path):
     arch = SMALL | {"ca_dim": 8, "refiner": {"ch": 16, "n_res": 1, "cond_dim": 8}}
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / "run"), resolution=8, batch=16, kimg=3.2,
                       seed=0, threads=2, arch=arch, preview_every_s=1e9, checkpoint_every_s=1e9, augment="off",
-                      refiner_l1=50.0)
+                      options={"refiner_l1": 50.0})
     trainer = TextTrainer(TextTrainer.fresh_config(cfg))
     trainer.run()
     assert trainer.train_step()["rec"] > 0  # the term is on and reported
@@ -452,7 +452,7 @@ def _imle_run(tmp_path: Path, name: str, imle: float) -> Any:
                     "mode_seeking": 0, "extra": {"fusion": True}}  # (without fusion, z barely steered: blends)
     cfg = TrainConfig(family="text", data=str(root), out=str(tmp_path / name), resolution=8, batch=16, kimg=1.6,
                       seed=0, threads=2, arch=arch, preview_every_s=1e9, checkpoint_every_s=1e9, augment="off",
-                      imle_weight=imle, imle_samples=8)
+                      options={"imle_weight": imle, "imle_samples": 8})
     trainer = TextTrainer(TextTrainer.fresh_config(cfg))
     trainer.run()
     return trainer

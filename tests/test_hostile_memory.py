@@ -186,14 +186,14 @@ def test_fifo_named_pkl_is_refused_without_blocking(tmp_path):
 
 
 def test_limits_follow_available_ram(monkeypatch):
-    from gan_studio.core.importers import safeload
+    from gan_studio.core.importers import checkpoint_bounds as bounds
 
-    monkeypatch.setattr(safeload, "available_ram", lambda: 600 << 20)
-    assert safeload.memory_budget() == 300 << 20
-    with pytest.raises(safeload.UnsafeCheckpointError, match="can spare"):
-        safeload.check_total(400 << 20, "the file")
-    monkeypatch.setattr(safeload, "available_ram", lambda: None)
-    assert safeload.memory_budget() == safeload.MAX_TOTAL_BYTES
+    monkeypatch.setattr(bounds, "available_ram", lambda: 600 << 20)
+    assert bounds.memory_budget() == 300 << 20
+    with pytest.raises(bounds.UnsafeCheckpointError, match="can spare"):
+        bounds.check_total(400 << 20, "the file")
+    monkeypatch.setattr(bounds, "available_ram", lambda: None)
+    assert bounds.memory_budget() == bounds.MAX_TOTAL_BYTES
 
 
 # -- zips written by hand, so a header can say what the data is not ------------------------------------------

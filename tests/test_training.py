@@ -1,7 +1,7 @@
 """Trainer: a run resumed from its checkpoint continues exactly as an uninterrupted one; outputs and hooks."""
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 import pytest
 import torch
@@ -66,17 +66,62 @@ def test_run_folder_outputs_and_abort(image_folder, tmp_path):
 def test_resume_keeps_the_runs_settings_except_budget_loss_weights_and_arch_keys(tmp_path):
     from gan_studio.core.training.loop import resumed_config
 
-    saved = TrainConfig(family="text", data="d", out="o", batch=32, kimg=10.0, minutes=5.0, layout_weight=2.0,
-                        refiner_l1=20.0, imle_weight=10.0, imle_samples=4, arch={"ca_dim": 128, "refiner": {"ch": 32}})
-    asked = TrainConfig(family="text", out="o", batch=4, minutes=30.0)  # what `train --resume --minutes 30` builds
+    saved = TrainConfig(family="text", data="d", out="o", batch=32, kimg=10.0, minutes=5.0,
+                        options={"layout_weight": 2.0, "refiner_l1": 20.0, "imle_weight": 10.0, "imle_samples": 4},
+                        arch={"ca_dim": 128, "refiner": {"ch": 32}})
+    # what `train --resume --minutes 30` builds: the weights unset (None), the rest at their flags' defaults
+    unset = {"layout_weight": None, "refiner_l1": None, "imle_weight": None, "imle_samples": 8}
+    asked = TrainConfig(family="text", out="o", batch=4, minutes=30.0, options=unset)
     got = resumed_config(saved, asked)
-    assert (got.batch, got.data, got.kimg, got.minutes, got.layout_weight, got.refiner_l1, got.imle_weight,
-            got.imle_samples) == (32, "d", 10.0, 30.0, 2.0, 20.0, 10.0, 4)
+    assert (got.batch, got.data, got.kimg, got.minutes) == (32, "d", 10.0, 30.0)
+    assert got.options == saved.options
     assert got.arch == saved.arch
-    got = resumed_config(saved, replace(asked, layout_weight=10.0, refiner_l1=0.0, imle_weight=0.0,
+    got = resumed_config(saved, replace(asked, options={**unset, "layout_weight": 10.0, "refiner_l1": 0.0,
+                                                        "imle_weight": 0.0, "imle_samples": 2},
                                         arch={"ca_noise": 0.5}))
-    assert got.layout_weight == 10.0 and got.refiner_l1 == 0.0 and got.imle_weight == 0.0
+    # the weights a resume may change (declared resume=True) change; the IMLE sample count stays the run's
+    assert got.options == {"layout_weight": 10.0, "refiner_l1": 0.0, "imle_weight": 0.0, "imle_samples": 4}
     assert got.arch == {"ca_dim": 128, "refiner": {"ch": 32}, "ca_noise": 0.5}
+
+
+def test_a_config_from_before_the_family_options_loads_them_as_options(tmp_path):
+    """config.json of an older run holds the family options as flat keys (every family's, at their values):
+    the run's family's own become options, the others go, and options already there win."""
+    from gan_studio.core.training.config import LEGACY_OPTION_KEYS
+
+    flat = {"pairs": "folders", "l1_weight": 100.0, "cycle_weight": 10.0, "identity_weight": 0.5,
+            "layout_weight": 2.0, "refiner_l1": None, "imle_weight": 10.0, "imle_samples": 4}
+    assert set(flat) == set(LEGACY_OPTION_KEYS)
+    base = json.loads(json.dumps(asdict(TrainConfig(data="d", out="o", batch=8))))
+    for family, options, want in (
+            ("text", {}, {"layout_weight": 2.0, "refiner_l1": None, "imle_weight": 10.0, "imle_samples": 4}),
+            ("age", {"imle_samples": 2}, {"layout_weight": 2.0, "imle_weight": 10.0, "imle_samples": 2}),
+            ("cyclegan", {}, {"cycle_weight": 10.0, "identity_weight": 0.5}),
+            ("stylegen", {}, {})):
+        run = tmp_path / family
+        run.mkdir()
+        (run / "config.json").write_text(json.dumps({**base, **flat, "family": family, "options": options}))
+        got = TrainConfig.load(run)
+        assert got.options == want, family
+        assert (got.family, got.data, got.batch) == (family, "d", 8)
+
+
+def test_a_family_option_falls_back_to_its_declared_default():
+    from gan_studio.core import families
+    from gan_studio.core.training.config import option
+
+    cfg = TrainConfig(family="pix2pix", options={"pairs": "sketch"})
+    assert option(cfg, "pairs") == "sketch"
+    assert option(cfg, "l1_weight") == families.trainer("pix2pix").option("l1_weight").default == 100.0
+    assert option(TrainConfig(family="text", options={"imle_weight": None}), "imle_weight") is None
+    with pytest.raises(ValueError, match="no option 'cycle_weight'"):
+        option(cfg, "cycle_weight")  # another family's: a typo or a wrong family fails loudly
+
+
+def test_train_config_keeps_only_what_every_family_reads():
+    from gan_studio.core.training.config import LEGACY_OPTION_KEYS
+
+    assert not set(LEGACY_OPTION_KEYS) & set(TrainConfig.__dataclass_fields__)
 
 
 def test_resume_without_checkpoint_is_a_clear_error(image_folder, tmp_path):

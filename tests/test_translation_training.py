@@ -30,7 +30,8 @@ def unpaired(image_folder, tmp_path):
 
 
 FAMILIES = {
-    "pix2pix": (train_pix2pix, export_pix2pix, {"pairs": "sketch", "arch": {"ngf": 8, "max_mult": 4, "ndf": 8}}),
+    "pix2pix": (train_pix2pix, export_pix2pix,
+                {"options": {"pairs": "sketch"}, "arch": {"ngf": 8, "max_mult": 4, "ndf": 8}}),
     "cyclegan": (train_cyclegan, export_cyclegan,
                  {"arch": {"ngf": 8, "n_blocks": 2, "ndf": 8, "domains": ["grey", "colour"]}}),
     "sr": (train_sr, export_sr, {"arch": {"width": 8, "n_blocks": 2, "crop": 16, "ndf": 8}}),
@@ -127,3 +128,33 @@ def test_sr_pixel_loss_alone_leaves_the_discriminator_untouched(image_folder, tm
     assert not all(torch.equal(v, last["G"][k]) for k, v in first["G"].items())
     losses = [json.loads(line) for line in (tmp_path / "run" / "progress.jsonl").read_text().splitlines()]
     assert [e for e in losses if "l1" in e] and "loss_d" not in json.dumps(losses)
+
+
+def test_a_run_saved_with_the_old_flat_options_resumes_exactly(image_folder, tmp_path):
+    """A run folder written before the family options moved into ``options`` (config.json with every family's
+    option as a top-level key) resumes bit-exact: its own sketch inputs and L1 weight, not the defaults."""
+    from gan_studio.core.training.config import LEGACY_OPTION_KEYS
+
+    def cfg(out, steps):
+        return replace(_cfg("pix2pix", image_folder, out, steps), options={"pairs": "sketch", "l1_weight": 7.0})
+
+    train_pix2pix(cfg(tmp_path / "full", 6))
+    train_pix2pix(cfg(tmp_path / "split", 3))
+    path = tmp_path / "split" / "config.json"
+    saved = json.loads(path.read_text())
+    assert saved["options"] == {"pairs": "sketch", "l1_weight": 7.0}  # a new run writes them complete
+    old = {"pairs": "folders", "l1_weight": 100.0, "cycle_weight": 10.0, "identity_weight": 0.5,
+           "layout_weight": None, "refiner_l1": None, "imle_weight": None, "imle_samples": 8}
+    assert set(old) == set(LEGACY_OPTION_KEYS)
+    path.write_text(json.dumps({**{k: v for k, v in saved.items() if k != "options"}, **old,
+                                **saved["options"], "options": {}}))
+    # what `train --resume` asks: the flags' defaults, which the run's own settings override
+    asked = replace(_cfg("pix2pix", image_folder, tmp_path / "split", 6), options={"pairs": "folders",
+                                                                                   "l1_weight": 100.0})
+    assert train_pix2pix(asked, resume=True).step == 6
+    a = load_checkpoint(latest_checkpoint(tmp_path / "full"))
+    b = load_checkpoint(latest_checkpoint(tmp_path / "split"))
+    for key in ("G", "D"):
+        for k, v in a[key].items():
+            assert torch.equal(v, b[key][k]), f"{key}.{k} differs after resuming the old config"
+    assert json.loads(path.read_text())["options"] == {"pairs": "sketch", "l1_weight": 7.0}

@@ -54,27 +54,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     t.add_argument("--license", default="weights: as the training data's terms allow (set --license)",
                    help="licence statement for the exported card (weights and training data)")
     t.add_argument("--lr", type=float, help="learning rate (default: the family's)")
-    t.add_argument("--pairs", choices=["folders", "sketch"], default="folders",
-                   help="pix2pix inputs: A/ B/ folders (or side-by-side AB), or sketches drawn from --data")
-    t.add_argument("--l1-weight", type=float, default=100.0, help="pix2pix/sr: weight of the L1 loss")
-    t.add_argument("--cycle-weight", type=float, default=10.0, help="cyclegan: weight of the cycle loss")
-    t.add_argument("--layout-weight", type=float,
-                   help="age/text: weight of the 8×8 colour-and-layout L1 to the condition's real image "
-                        "(default 0; on --resume, the run's own)")
-    t.add_argument("--refiner-l1", type=float,
-                   help="text: weight of Stage II's L1 on real pairs (a softened 32 px real image refined back to "
-                        "its 64 px original), beside its adversarial loss (default 0; on --resume, the run's own)")
-    t.add_argument("--imle", type=float, dest="imle_weight",
-                   help="age/text: weight of conditional IMLE, an L1 that pulls the closest of K seeds onto each "
-                        "condition's real image, so seeds cover every image of a caption (default 0; on --resume, "
-                        "the run's own)")
-    t.add_argument("--imle-samples", type=int, default=8, metavar="K",
-                   help="age/text with --imle: seeds drawn per real image to pick the closest from")
     t.add_argument("--refiner-from", metavar="CKPT",
                    help="text, with --resume: take Stage II (refiner, its EMA, discriminator and optimisers) from "
                         "another checkpoint of this architecture; Stage I keeps its progress")
-    t.add_argument("--identity-weight", type=float, default=0.5,
-                   help="cyclegan: identity loss weight, relative to the cycle weight")
     add_family_options(t)
 
 
@@ -174,11 +156,7 @@ def _config(args: argparse.Namespace) -> Any:
                       augment_p=args.augment_p, r1_gamma=args.r1_gamma, base=args.base,
                       threads=args.threads, checkpoint_every_s=args.checkpoint_every,
                       preview_every_s=args.preview_every, arch=arch, lr_g=args.lr, lr_d=args.lr,
-                      pairs=args.pairs, l1_weight=args.l1_weight, cycle_weight=args.cycle_weight,
-                      identity_weight=args.identity_weight, freeze_d=args.freeze_d,
-                      layout_weight=args.layout_weight, refiner_l1=args.refiner_l1,
-                      imle_weight=args.imle_weight, imle_samples=args.imle_samples,
-                      precision=args.precision)
+                      freeze_d=args.freeze_d, precision=args.precision)
     own_fields, options = family_settings(args)
     cfg = replace(cfg, **own_fields, options=options)
     if not args.base or args.resume or args.continue_model:

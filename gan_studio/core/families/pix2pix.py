@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._translation import L1_OPTIONS
 from .registry import FamilySpec, Option, TrainerSpec, register
 
 _T = "gan_studio.core.training.pix2pix_trainer"
@@ -26,5 +27,5 @@ SPEC = register(FamilySpec(
                         options=(Option("--pairs", "pairs", str, "folders",
                                         "inputs: A/ B/ folders (or side-by-side AB), or sketches drawn from --data",
                                         ("folders", "sketch")),
-                                 Option("--l1-weight", "l1_weight", float, 100.0, "weight of the L1 loss"))),
+                                 *L1_OPTIONS)),
 ))

@@ -33,11 +33,12 @@ class Option:
     """A training option only some families read: one declaration feeds the CLI, the dialog and the runner."""
 
     flag: str  # "--l1-weight"
-    dest: str  # the TrainConfig field it sets
+    dest: str  # its key in TrainConfig.options (or the TrainConfig field it sets, e.g. freeze_d)
     type: Callable[[str], Any] = float
     default: Any = None
     help: str = ""
     choices: tuple[Any, ...] | None = None
+    resume: bool = False  # a resume may change it: a value given on --resume replaces the run's, None keeps it
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._translation import L1_OPTIONS
 from .registry import FamilySpec, Option, TrainerSpec, register
 
 _T = "gan_studio.core.training.sr_trainer"
@@ -21,7 +22,7 @@ SPEC = register(FamilySpec(
     session="gan_studio.core.sessions.translator:TranslatorSession",
     export="gan_studio.core.exporters.model_export:image_export",
     trainer=TrainerSpec("Super-resolution ×4", f"{_T}:train_sr", f"{_T}:export_sr", "folder", fine_tunes=True, order=30,
-                        options=(Option("--l1-weight", "l1_weight", float, 100.0, "weight of the L1 loss"),
+                        options=(*L1_OPTIONS,
                                  Option("--adv-weight", "adv_weight", float, 1.0,
                                         "weight of the adversarial loss (0: the L1 loss alone, no discriminator)"))),
 ))

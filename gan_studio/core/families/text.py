@@ -32,7 +32,10 @@ SPEC = register(FamilySpec(
         transfer=True, order=50, train_args=("--imle", "10"), r1=True,
         graft_keys=("R", "R_ema", "D2", "opt_R", "opt_D2"),
         options=(*CONDITIONAL_OPTIONS,
+                 # Stage II's content loss (SRGAN's): L1 of refining a real image's softened 32 px version back to
+                 # its 64 px original, beside its adversarial loss on Stage I's fakes.
                  Option("--refiner-l1", "refiner_l1", float, None,
                         "weight of Stage II's L1 on real pairs (a softened 32 px real image refined back to its "
-                        "64 px original), beside its adversarial loss (default 0; on --resume, the run's own)"))),
+                        "64 px original), beside its adversarial loss (default 0; on --resume, the run's own)",
+                        resume=True))),
 ))

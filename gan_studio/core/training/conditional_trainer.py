@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from ..nets.conditional import ConditionalDiscriminator, ConditionalGenerator, ConditionConfig, kl_loss
 from ..nets.stackgan import Refiner, RefinerConfig, text_generator
 from ..nets.stylegen import StyleGenConfig
-from .config import TrainConfig
+from .config import TrainConfig, option
 from .loop import finished_run
 from .losses import layout_l1, mode_seeking
 from .stylegen_trainer import StyleGenTrainer
@@ -47,6 +47,10 @@ class ConditionalTrainer(StyleGenTrainer):
         self.conds: torch.Tensor | None = None  # [N, K, c_dim]: K phrasings per image (K = 1 for ages)
         self.weights: torch.Tensor | None = None  # sampling weight per image (class balance)
         self.phrasing: torch.Tensor | None = None  # [N, K] draw weight per phrasing; None: uniform
+        # The family's options (core/families/_conditional.py); None, a new run's unset weight, is 0.
+        self.layout_weight = option(cfg, "layout_weight") or 0.0
+        self.imle_weight = option(cfg, "imle_weight") or 0.0
+        self.imle_samples = int(option(cfg, "imle_samples"))
         super().__init__(cfg, device)
 
     def condition_config(self, cfg: TrainConfig) -> ConditionConfig:
@@ -88,7 +92,7 @@ class ConditionalTrainer(StyleGenTrainer):
 
     @property
     def imle(self) -> bool:
-        return bool(self.cfg.imle_weight)
+        return bool(self.imle_weight)
 
     def _fake_conds(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Conditions for a batch of fakes and the images they were drawn from; with mode seeking (and no
@@ -129,7 +133,7 @@ class ConditionalTrainer(StyleGenTrainer):
     def _closest_z(self, c: torch.Tensor, eps: torch.Tensor | None, real: torch.Tensor) -> torch.Tensor:
         """Conditional IMLE's search: of K random z per real image (same condition and CA sample), the one whose
         image is closest to it (L1 at half resolution, so a pixel's shift counts less than a wrong shape)."""
-        k, h = self.cfg.imle_samples, len(c)
+        k, h = self.imle_samples, len(c)
         zs = torch.randn(k, h, self.net_cfg.z_dim, generator=self.gen).to(self.device)
         emb, _, _ = self.G.mapping.condition(c, eps)
         w = self.G.mapping(zs.flatten(0, 1), emb.repeat(k, 1)).unsqueeze(1).repeat(1, self.G.num_ws, 1)
@@ -162,13 +166,13 @@ class ConditionalTrainer(StyleGenTrainer):
         if self.imle:
             h = n // 2
             imle = (fake[:h] - self._real(idx_fake[:h])).abs().mean()
-            loss_g = loss_g + self.cfg.imle_weight * imle
+            loss_g = loss_g + self.imle_weight * imle
         layout = torch.zeros([])
-        if self.cfg.layout_weight:
+        if self.layout_weight:
             # The fake's colour and placement against the image its condition came from (8×8 cells): a
             # regression signal the matching-aware D alone teaches slowly; the detail stays adversarial.
             layout = layout_l1(fake, self._real(idx_fake))
-            loss_g = loss_g + self.cfg.layout_weight * layout
+            loss_g = loss_g + self.layout_weight * layout
         # ``arch.d_warmup_kimg``: a run from a library model starts with a fresh discriminator (cards ship
         # generators only); its first, near-random verdicts would undo what the base draws, so for this many
         # kimg only D learns (against the base's own fakes) and G waits.

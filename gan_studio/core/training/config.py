@@ -5,8 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..io.atomic import atomic_write_text
+
+# Family options that were TrainConfig fields before they moved into ``options``: a run folder's config.json from
+# then holds them as top-level keys, and ``TrainConfig.load`` moves them where they are read now.
+LEGACY_OPTION_KEYS = ("pairs", "l1_weight", "cycle_weight", "identity_weight", "layout_weight", "refiner_l1",
+                      "imle_weight", "imle_samples")
 
 
 @dataclass(frozen=True)
@@ -39,29 +45,13 @@ class TrainConfig:
     preview_every_s: float = 120.0
     keep_checkpoints: int = 2
     arch: dict = field(default_factory=dict)
-    # A family's own options that have no field here (core.families Option.dest → value), e.g. DCGAN's loss;
-    # a new run writes them into config.json complete, and a resume keeps the run's own.
+    # A family's own options (core.families Option.dest → value), e.g. pix2pix's l1_weight, DCGAN's loss: declared
+    # once in the family module with their defaults and read with ``option(cfg, dest)``; a new run writes them into
+    # config.json complete, and a resume keeps the run's own (but for those declared ``resume=True``).
     options: dict = field(default_factory=dict)
     # auto: bf16 autocast where it is measured faster on this machine (core.device.choose_precision); a new run
     # writes its choice ("bf16" or "fp32") into config.json, so a resume computes exactly as before.
     precision: str = "auto"
-    # Translation families (pix2pix, cyclegan, sr).
-    pairs: str = "folders"  # folders (A/ B/ or side-by-side AB) | sketch (A drawn from B's edges)
-    l1_weight: float = 100.0
-    cycle_weight: float = 10.0
-    identity_weight: float = 0.5
-    # Conditional families: L1 between a fake's 8×8 average and its caption's real image (colour and layout);
-    # None: 0 for a new run, the run's own value on --resume.
-    layout_weight: float | None = None
-    # Text: L1 of Stage II refining a real image's softened 32 px version back to its 64 px original, beside its
-    # adversarial loss on Stage I's fakes (SRGAN's content loss); None: 0 for a new run, the run's own on --resume.
-    refiner_l1: float | None = None
-    # Conditional families: conditional IMLE (Li et al. 2019). For half of each fake batch, the seed of K candidates
-    # closest to the condition's real image is pulled onto it by an L1 of this weight, so every real image has a
-    # seed that draws it (coverage, hence varied seeds) while D keeps the detail sharp. None: 0 for a new run,
-    # the run's own on --resume.
-    imle_weight: float | None = None
-    imle_samples: int = 8
 
     def save(self, run_dir: Path) -> None:
         atomic_write_text(Path(run_dir) / "config.json", json.dumps(asdict(self), indent=2) + "\n")
@@ -69,4 +59,42 @@ class TrainConfig:
     @classmethod
     def load(cls, run_dir: Path) -> TrainConfig:
         data = json.loads((Path(run_dir) / "config.json").read_text(encoding="utf-8"))
-        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+        return cls(**{k: v for k, v in _migrated(data).items() if k in cls.__dataclass_fields__})
+
+
+def _migrated(data: dict[str, Any]) -> dict[str, Any]:
+    """An older config.json's flat family keys as options: those the run's family declares (every config of
+    then carried all of them, each family reading a few); options already there win."""
+    legacy = {k: data[k] for k in LEGACY_OPTION_KEYS if k in data}
+    if not legacy:
+        return data
+    from ..families import UnknownFamilyError, trainer
+
+    try:
+        declared = {o.dest for o in trainer(str(data.get("family", "stylegen"))).options}
+        legacy = {k: v for k, v in legacy.items() if k in declared}
+    except UnknownFamilyError:
+        pass  # kept whole: the resume says what is wrong with the family
+    return {**data, "options": {**legacy, **(data.get("options") or {})}}
+
+
+def option(cfg: TrainConfig, dest: str) -> Any:
+    """A family option's value in this run: its own in ``cfg.options``, else the default its family declares
+    (each default is spelled once, in the family module; an option the family does not declare is a ValueError)."""
+    from ..families import trainer
+
+    declared = trainer(cfg.family).option(dest)
+    value = cfg.options.get(dest)
+    return declared.default if value is None else value
+
+
+def with_declared_options(cfg: TrainConfig) -> TrainConfig:
+    """``cfg`` with every option its family declares (its default where not given), as a new run saves it, so a
+    resume trains as the run started even when a later version changes a default."""
+    from dataclasses import replace
+
+    from ..families import trainer
+
+    fields_ = TrainConfig.__dataclass_fields__
+    declared = {o.dest: o.default for o in trainer(cfg.family).options if o.dest not in fields_}
+    return replace(cfg, options={**declared, **cfg.options})

@@ -16,7 +16,7 @@ from ..io.images import grid, save_png, to_uint8
 from ..nets.cyclegan import ResnetConfig, ResnetGenerator
 from ..nets.patchgan import PatchDiscriminator, init_weights, patch_layers
 from .base import start_from_base
-from .config import TrainConfig
+from .config import TrainConfig, option
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
@@ -60,6 +60,8 @@ class ImagePool:
 class CycleGanTrainer(Trainer):
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         super().__init__(cfg, device)
+        self.cycle_weight = float(option(cfg, "cycle_weight"))
+        self.identity_weight = float(option(cfg, "identity_weight"))  # relative to the cycle weight
         arch = {"in_channels": cfg.channels, "out_channels": cfg.channels, "n_blocks": 6, **cfg.arch}
         self.net_cfg = ResnetConfig.from_dict(arch)
         self.domains = list(cfg.arch.get("domains", ["A", "B"]))
@@ -96,7 +98,6 @@ class CycleGanTrainer(Trainer):
 
     def train_step(self) -> dict[str, float]:
         assert self.a is not None and self.b is not None
-        cfg = self.cfg
         real_a, real_b = self._sample(self.a), self._sample(self.b)
         # Generators: adversarial (LSGAN) + cycle + identity.
         self.D_a.requires_grad_(False)
@@ -105,11 +106,11 @@ class CycleGanTrainer(Trainer):
         rec_a, rec_b = self.G_ba(fake_b), self.G_ab(fake_a)
         adv = gan_loss(self.D_b(fake_b), True, "lsgan") + gan_loss(self.D_a(fake_a), True, "lsgan")
         cycle = F.l1_loss(rec_a, real_a) + F.l1_loss(rec_b, real_b)
-        loss_g = adv + cfg.cycle_weight * cycle
+        loss_g = adv + self.cycle_weight * cycle
         idt = torch.zeros(())
-        if cfg.identity_weight > 0:
+        if self.identity_weight > 0:
             idt = F.l1_loss(self.G_ab(real_b), real_b) + F.l1_loss(self.G_ba(real_a), real_a)
-            loss_g = loss_g + cfg.identity_weight * cfg.cycle_weight * idt
+            loss_g = loss_g + self.identity_weight * self.cycle_weight * idt
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()

@@ -20,7 +20,7 @@ import torch
 
 from ..device import tune_allocator
 from .checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from .config import TrainConfig
+from .config import TrainConfig, with_declared_options
 from .ddp import is_distributed
 
 log = logging.getLogger("gan_studio.train")
@@ -193,15 +193,17 @@ class Trainer:
 
 
 def resumed_config(saved: TrainConfig, asked: TrainConfig) -> TrainConfig:
-    """A resume keeps the run's own settings except those asked for: the budget (kimg, minutes), the layout,
-    refiner L1 and IMLE weights, and ``arch`` keys (only ones that keep the weights' shapes load; a shape change
-    fails clearly)."""
+    """A resume keeps the run's own settings except those asked for: the budget (kimg, minutes), the family's
+    options declared ``resume=True`` (the layout, refiner L1 and IMLE weights), and ``arch`` keys (only ones that
+    keep the weights' shapes load; a shape change fails clearly)."""
+    from ..families import trainer
+
+    changed = {o.dest: asked.options[o.dest] for o in trainer(saved.family).options
+               if o.resume and asked.options.get(o.dest) is not None}
     return replace(saved, out=asked.out,
                    kimg=asked.kimg if asked.kimg is not None else saved.kimg,
                    minutes=asked.minutes if asked.minutes is not None else saved.minutes,
-                   layout_weight=asked.layout_weight if asked.layout_weight is not None else saved.layout_weight,
-                   refiner_l1=asked.refiner_l1 if asked.refiner_l1 is not None else saved.refiner_l1,
-                   imle_weight=asked.imle_weight if asked.imle_weight is not None else saved.imle_weight,
+                   options={**saved.options, **changed},
                    arch={**saved.arch, **asked.arch},
                    threads=asked.threads or saved.threads)
 
@@ -223,7 +225,7 @@ def train_run(trainer_cls: type[Trainer], cfg: TrainConfig, resume: bool = False
     if resume:
         cfg = resumed_config(TrainConfig.load(run_dir), cfg)
     else:
-        cfg = trainer_cls.fresh_config(cfg)
+        cfg = with_declared_options(trainer_cls.fresh_config(cfg))
     if cfg.threads:  # after the saved config is read: a resume uses the run's own thread count (bit-exact)
         torch.set_num_threads(cfg.threads)
     if is_distributed():

@@ -21,7 +21,7 @@ from ..io.images import grid, save_png, to_uint8
 from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.pix2pix import UnetConfig, UnetGenerator
 from .base import start_from_base
-from .config import TrainConfig
+from .config import TrainConfig, option
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
@@ -39,7 +39,9 @@ class Pix2PixTrainer(Trainer):
 
     def __init__(self, cfg: TrainConfig, device: torch.device | None = None) -> None:
         super().__init__(cfg, device)
-        sketch = cfg.pairs == "sketch"
+        self.pairs = option(cfg, "pairs")  # folders | sketch (core/families/pix2pix.py)
+        self.l1_weight = float(option(cfg, "l1_weight"))
+        sketch = self.pairs == "sketch"
         arch = {"in_channels": 1 if sketch else 3, "out_channels": cfg.channels,
                 "num_downs": max(1, int(np.log2(cfg.resolution))), **cfg.arch}
         self.net_cfg = UnetConfig.from_dict(arch)
@@ -59,7 +61,7 @@ class Pix2PixTrainer(Trainer):
 
     def load_data(self) -> None:
         cfg = self.cfg
-        if cfg.pairs == "sketch":
+        if self.pairs == "sketch":
             data = load_sketch_pairs(Path(cfg.data), cfg.resolution, cfg.channels)
         else:
             data = load_pairs(Path(cfg.data), cfg.resolution, self.net_cfg.in_channels, cfg.channels)
@@ -70,7 +72,7 @@ class Pix2PixTrainer(Trainer):
         log.info("loaded %d pairs (%d skipped) from %s", len(self.a), len(data.skipped), cfg.data)
 
     def _inputs(self, a: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        if self.cfg.pairs == "sketch":
+        if self.pairs == "sketch":
             ink = 1.0 - a.permute(0, 3, 1, 2).float() / 255.0
             return augment_sketches(ink, gen)
         return _to_float(a)
@@ -98,7 +100,7 @@ class Pix2PixTrainer(Trainer):
         self.D.requires_grad_(False)
         adv = gan_loss(self.D(torch.cat([a, fake], 1)), True)
         l1 = F.l1_loss(fake, b)
-        loss_g = adv + self.cfg.l1_weight * l1
+        loss_g = adv + self.l1_weight * l1
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()
@@ -141,8 +143,9 @@ def export_pix2pix(run_dir: Path, folder: Path, model_id: str, name: str, **card
     arch = UnetConfig.from_dict(json.loads(st["arch"]))
     G = UnetGenerator(arch)
     G.load_state_dict(st["G"])
-    task = "sketch" if cfg.pairs == "sketch" else "translate"
+    pairs = option(cfg, "pairs")
+    task = "sketch" if pairs == "sketch" else "translate"
     card = ModelCard(id=model_id, name=name, family="pix2pix", tasks=[task], resolution=cfg.resolution,
-                     channels=arch.out_channels, architecture=arch.to_dict() | {"input": cfg.pairs},
+                     channels=arch.out_channels, architecture=arch.to_dict() | {"input": pairs},
                      files=[], training=training, **card_fields)
     return write_model(Path(folder), card, {"generator": G})

@@ -19,7 +19,7 @@ from ..nets.patchgan import PatchDiscriminator, init_weights
 from ..nets.srnet import SRConfig, SRNet
 from .augment import degrade
 from .base import start_from_base
-from .config import TrainConfig
+from .config import TrainConfig, option
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
 from .losses import adam, gan_loss
 
@@ -46,7 +46,8 @@ class SRTrainer(Trainer):
                               ).to(self.device)
         self.opt_G = adam(self.G.parameters(), cfg.lr_g or 2e-4)
         self.opt_D = adam(self.D.parameters(), cfg.lr_d or 2e-4)
-        self.adv_weight = float(cfg.options.get("adv_weight", 1.0))
+        self.l1_weight = float(option(cfg, "l1_weight"))
+        self.adv_weight = float(option(cfg, "adv_weight"))
         self.data: torch.Tensor | None = None
 
     def load_data(self) -> None:
@@ -74,7 +75,7 @@ class SRTrainer(Trainer):
         l1 = F.l1_loss(sr, hr)
         if self.adv_weight <= 0:  # pixel loss only: the discriminator is neither run nor trained
             self.opt_G.zero_grad(set_to_none=True)
-            (self.cfg.l1_weight * l1).backward()
+            (self.l1_weight * l1).backward()
             self.opt_G.step()
             self.step += 1
             return {"l1": l1.item()}
@@ -85,7 +86,7 @@ class SRTrainer(Trainer):
         self.opt_D.step()
         self.D.requires_grad_(False)
         adv = gan_loss(self.D(sr), True)
-        loss_g = self.cfg.l1_weight * l1 + self.adv_weight * adv
+        loss_g = self.l1_weight * l1 + self.adv_weight * adv
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()

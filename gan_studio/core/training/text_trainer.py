@@ -20,7 +20,7 @@ from ..nets.stackgan import Refiner, RefinerConfig, text_generator
 from ..nets.stylegen import StyleGenConfig, z_from_seed
 from .augment import augment, degrade
 from .conditional_trainer import PREVIEW_PROMPTS, ConditionalTrainer, export_conditional
-from .config import TrainConfig
+from .config import TrainConfig, option
 from .loop import AbortFn, ProgressFn, RunResult, train_run
 
 log = logging.getLogger("gan_studio.train")
@@ -68,6 +68,7 @@ class TextTrainer(ConditionalTrainer):
         # spend its time on Stage I first and on Stage II later (a --resume may change N).
         self.refiner_every = int(cfg.arch.get("refiner_every", 1))
         self._base_refiner: dict[str, torch.Tensor] | None = None
+        self.refiner_l1 = option(cfg, "refiner_l1") or 0.0  # None, a new run's unset weight, is 0
         super().__init__(cfg, device)
         if self.stage1 == "stackgan" and not getattr(self.G, "equalized", False):
             # Runs with plain convs (before ``extra.equalized``) take DCGAN's optimiser settings; CA and the
@@ -189,12 +190,12 @@ class TextTrainer(ConditionalTrainer):
         # Stay faithful to Stage I's layout: low-pass of the refined image ≈ the Stage I image.
         loss_r = loss_r + 10.0 * (F.avg_pool2d(fake_hi, 2) - stage1).abs().mean()
         rec = torch.zeros([])
-        if cfg.refiner_l1:
+        if self.refiner_l1:
             # A real pair shows Stage II what the missing detail is (edges, eyes, outlines); the adversarial
             # term alone had learned a checkerboard. Softened inputs stand in for Stage I's softer images.
             # (On the bundled run, weight 50 improved SWD but left a faint dot grid on flat colour.)
             rec = (self.R(degrade(real_hi, 2, self.gen), c_real) - real_hi).abs().mean()
-            loss_r = loss_r + cfg.refiner_l1 * rec
+            loss_r = loss_r + self.refiner_l1 * rec
         self.opt_R.zero_grad(set_to_none=True)
         loss_r.backward()
         self.opt_R.step()
