@@ -39,7 +39,7 @@ class Sized:
             twice = f" ({self.passes} passes)" if self.passes > 1 else ""
             return f"{self.size} px, enlarged by {self.upscaled}{twice}"
         if self.plain_resize:
-            return f"{self.size} px, plain resize (no upscale model in the library)"
+            return f"{self.size} px, plain Lanczos resize: no upscale model enlarged it"
         return ""
 
 
@@ -128,3 +128,15 @@ def export_at_size(img: np.ndarray, path: Path, recipe: dict[str, Any] | None, s
     sized = at_size(img, size, upscaler, side)
     rec = {**recipe, **sized.recipe()} if recipe is not None else None
     return Written(export_png(sized.image, Path(path), rec)).with_note(sized.note())
+
+
+def export_strip(frames: list[np.ndarray], path: Path, recipe: dict[str, Any], size: int | None,
+                 upscaler: Any = None) -> Written:
+    """Images side by side (the age strip), each at ``size`` px first: the size is each face's, not the
+    strip's."""
+    from ..io.export import export_png
+    from ..io.images import grid
+
+    sized = [at_size(f, size, upscaler) for f in frames]
+    out = grid([s.image for s in sized], cols=len(sized))
+    return Written(export_png(out, Path(path), {**recipe, **sized[0].recipe()})).with_note(sized[0].note())
