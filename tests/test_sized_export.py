@@ -61,7 +61,7 @@ def test_channels_follow_the_input_whatever_the_upscaler_makes(sr):
 def test_without_an_upscaler_a_plain_resize_says_so():
     sized = at_size(_image(), 64)
     assert sized.plain_resize and sized.upscaled is None and np.array_equal(sized.image, fit(_image(), 64))
-    assert "plain resize" in sized.note()
+    assert "plain Lanczos resize" in sized.note()
 
 
 def test_the_recipe_records_the_size_and_the_upscaler(sr, tmp_path):

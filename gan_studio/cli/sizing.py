@@ -51,5 +51,5 @@ def upscaler(args: argparse.Namespace, library: Any = None) -> Any:
 def report(written: Any) -> None:
     """Say on stderr when an image was plainly resized (stdout stays the command's own lines / JSON)."""
     note = getattr(written, "note", "")
-    if "plain resize" in note:
+    if "plain Lanczos" in note:
         print(f"note: {written}: {note}", file=sys.stderr)
