@@ -50,6 +50,8 @@ def test_larger_goes_through_the_upscaler_once_or_twice(sr):
     assert twice.image.shape == (200, 200, 4) and twice.passes == 2
     assert np.array_equal(twice.image, fit(sr.upscale(sr.upscale(img)), 200))  # 16 → 64 → 256, then down
     assert "enlarged by tiny-sr-x4 (2 passes)" in twice.note()
+    near = at_size(_image(52, 52), 256, sr)  # 52 → 208, then 208 → 832 would overshoot: 64 → 256 instead
+    assert near.passes == 2 and np.array_equal(near.image, sr.upscale(fit(sr.upscale(_image(52, 52)), 64)))
 
 
 def test_channels_follow_the_input_whatever_the_upscaler_makes(sr):
