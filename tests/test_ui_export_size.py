@@ -162,3 +162,23 @@ def test_without_an_upscale_model_a_larger_size_is_a_plain_resize_and_says_so(wi
     assert np.array_equal(np.asarray(Image.open(sized)), fit(np.asarray(Image.open(native)), 64))
     assert "upscaled" not in read_recipe(sized)
     assert "plain Lanczos resize" in win.statusBar().currentMessage()
+
+
+def test_closing_the_window_stops_an_export_between_upscale_passes(tiny_library, sr):
+    from gan_studio.core.sessions.sized_export import at_size
+    from gan_studio.ui.export_size import ExportCancelled, submit_sized
+
+    class Worker:  # runs the task at once; the window is closing
+        def stopping(self):
+            return True
+
+        def submit(self, key, model_id, fn, convert=True, also=()):
+            assert also == (TINY_SR_ID,)
+            return fn("session", sr)
+
+    class Box:
+        def choice(self, size):
+            return 64, TINY_SR_ID
+
+    with pytest.raises(ExportCancelled):
+        submit_sized(Worker(), "export", "m", Box(), lambda s, px, up: at_size(np.zeros((16, 16, 4), np.uint8), px, up))

@@ -97,8 +97,30 @@ def submit_sized(worker: Any, key: str, model_id: str, box: ExportSizeBox | None
     model's session when the size may need it (the GUI thread never waits or runs torch)."""
     size, up = box.choice(size) if box is not None else (None if size == CHOSEN else size, None)
     also = (up,) if up else ()
-    return worker.submit(key, model_id, lambda s, *ups: write(s, size, ups[0] if ups else None),  # type: ignore
+    stopping = getattr(worker, "stopping", lambda: False)
+    return worker.submit(key, model_id,
+                         lambda s, *ups: write(s, size, _Stoppable(ups[0], stopping) if ups else None),  # type: ignore
                          convert=False, also=also)
+
+
+class ExportCancelled(RuntimeError):
+    """The window closed while an export was being enlarged: it stops between passes, writing nothing."""
+
+
+class _Stoppable:
+    """The upscale session, checking before each pass (a 12-face strip at 1024 px is a dozen passes) whether
+    the window is closing, so closing it never waits for a long export."""
+
+    def __init__(self, session: Any, stopping: Callable[[], bool]) -> None:
+        self._session, self._stopping = session, stopping
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def upscale(self, img: Any) -> Any:
+        if self._stopping():
+            raise ExportCancelled("the window closed: export cancelled")
+        return self._session.upscale(img)
 
 
 def exported(result: Any) -> str:

@@ -142,6 +142,10 @@ class InferenceWorker(QObject):
         self._engine.post(task)
         return task.id
 
+    def stopping(self) -> bool:
+        """True once the window is closing: a long task (an export's upscale passes) may stop between steps."""
+        return self._engine.stopping
+
     def share_cores_with_jobs(self, job_threads: int) -> None:
         """Leave the cores that training jobs use to them: with two OpenMP threads beside a 1-thread job on two
         cores, a 64 px frame went from 38 to 78 ms (p50) and 47 to 188 ms (p95); one thread avoids that."""
