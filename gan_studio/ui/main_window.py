@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .export_size import exported
+from .export_size import CHOSEN, exported
 from .export_size import install as install_export_size
 from .importer import ImportsModels
 from .menus import build_menus
@@ -298,9 +298,9 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
     def export_video_dialog(self) -> None:
         self._action_of_active("export_video_dialog")()
 
-    def export_image(self, path: Path, size: int | None = None) -> int:
+    def export_image(self, path: Path, size: int | None | str = CHOSEN) -> int:
         """Render the image of the toolbar model's panel in use (the mixer's grid, else the explorer's) into
-        ``path`` (PNG with its recipe) on the worker."""
+        ``path`` (PNG with its recipe) on the worker, at ``size`` (default: the toolbar's export size)."""
         name = self._active()
         return (self.panels[name] if name in self.PICKER_PANELS else self.explorer).export(path, size)
 
