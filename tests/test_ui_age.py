@@ -192,7 +192,7 @@ def test_export_png_recipe_regenerates_the_same_pixels(panel, qtbot, worker, tmp
 
 def test_export_strip_png_gif_mp4(panel, qtbot, worker, tmp_path):
     from gan_studio.core.io.recipe import read_recipe
-    from gan_studio.ui.panels.age import VIDEO_FRAMES
+    from gan_studio.ui.panels.age_export import VIDEO_FRAMES
 
     panel.n_spin.setValue(3)
     panel.export_strip(tmp_path / "strip.png")

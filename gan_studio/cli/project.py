@@ -9,6 +9,7 @@ from typing import Any
 from ..core.defaults import AGE, BASE_AGE, COND_PSI, PROJECTION_STEPS
 from .common import CliError, add_overwrite, add_setting, command, emit, read_image, refuse_existing, require_task
 from .progress import Progress, add_progress
+from .sizing import add_size, report, upscaler
 
 
 def _fit_progress(args: argparse.Namespace) -> Any:
@@ -47,6 +48,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     ag.add_argument("--steps", type=int, default=PROJECTION_STEPS, help="projection steps for --input (default: "
                     "%(default)s)")
     ag.add_argument("-o", "--out", required=True, help="PNG (one age), or PNG strip / .gif / .mp4 (--ages)")
+    add_size(ag, "each face; a .gif/.mp4 is plainly resized")
     ag.add_argument("--json", action="store_true")
     add_progress(ag)
     add_overwrite(ag)
@@ -107,17 +109,20 @@ def load_latent(path: str) -> Any:
 
 @command("age")
 def cmd_age(args: argparse.Namespace) -> int:
-    from ..core.io.export import export_png, write_video
-    from ..core.io.images import grid
+    from ..core.io.export import write_video
     from ..core.library.registry import Library
     from ..core.sessions.age import AgeSession
     from ..core.sessions.cond_requests import AgeRequest
     from ..core.sessions.requests import Source
+    from ..core.sessions.sized_export import export_at_size, export_strip
+    from .sizing import export_size
 
     lib = Library()
     require_task(args.model, "age", ("age",), library=lib)
     refuse_existing(args, args.out)
     sess = AgeSession.open(args.model, library=lib, device=args.device)
+    size = export_size(args)
+    up = None if Path(args.out).suffix.lower() in (".gif", ".mp4") else upscaler(args, lib)
     if args.seed is not None:
         source = Source.from_seed(args.seed)
     elif args.latent:
@@ -136,12 +141,12 @@ def cmd_age(args: argparse.Namespace) -> int:
         raise CliError(f"ages run from {AGE.lo:g} (baby) to {AGE.hi:g} (old)")
     if args.ages is None:
         req = req.at(ages[0])
-        export_png(sess.render(req), out, sess.recipe(req))
+        report(export_at_size(sess.render(req), out, sess.recipe(req), size, up))
     else:
         frames = sess.strip(req, ages)
         if out.suffix.lower() in (".gif", ".mp4"):
-            write_video(frames, out, fps=8)
+            write_video(frames, out, fps=8, size=size)
         else:  # the recipe of the first face, and the ages: the age panel reopens it
-            export_png(grid(frames, cols=len(frames)), out, {**sess.recipe(req.at(ages[0])), "ages": ages})
+            report(export_strip(frames, out, {**sess.recipe(req.at(ages[0])), "ages": ages}, size, up))
     emit(args, {"file": str(out), "ages": ages}, f"wrote {out}")
     return 0

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..core.defaults import NOISE_MODES, NOISE_STRENGTH, PSI, SEED_COUNT, VIDEO_FPS, WALK_FRAMES
 from .common import CliError, add_overwrite, add_setting, command, emit, parse_seeds, refuse_existing, require_task
+from .sizing import add_size, report, upscaler
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +17,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_setting(g, "--psi", PSI)
     g.add_argument("--noise", choices=NOISE_MODES, default=NOISE_MODES[0], help="noise inputs (default: %(default)s)")
     add_setting(g, "--noise-strength", NOISE_STRENGTH)
-    g.add_argument("--size", type=int, default=None, help="export size in pixels (upscaled)")
+    add_size(g, "each image's height: a pair model's pair stays two squares")
     g.add_argument("-o", "--out", required=True, help="output folder")
     g.add_argument("--grid", help="also write all seeds as one grid PNG")
     g.add_argument("--edit", action="append", default=[], metavar="K:AMOUNT[:LAYERS]",
@@ -35,6 +36,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_setting(m, "--psi", PSI)
     m.add_argument("--noise", choices=NOISE_MODES, default=NOISE_MODES[0], help="noise inputs (default: %(default)s)")
     m.add_argument("-o", "--out", required=True, help="output PNG")
+    add_size(m, "the whole grid's longest side")
     m.add_argument("--json", action="store_true")
     add_overwrite(m)
 
@@ -71,13 +73,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     refuse_existing(args, *(out / f"seed{seed:06d}.png" for seed in seeds), args.grid)
     sess = _session(args, "explore")
+    up = upscaler(args)
     edits = parse_edits(args.edit, sess)
     written, tiles = [], []
     for seed in seeds:
         req = RenderRequest(model_id=sess.model_id, seed=seed, psi=args.psi, noise_mode=args.noise,
                             noise_strength=args.noise_strength, edits=edits, class_name=args.class_name)
         path = out / f"seed{seed:06d}.png"
-        written += [str(p) for p in sess.export(req, path, size=args.size)]  # a pair model: each image too
+        files = sess.export(req, path, size=args.size, upscaler=up)  # a pair model: each image too
+        report(files[0])
+        written += [str(p) for p in files]
         if args.grid:
             tiles.append(sess.render(req))
     if args.grid:
@@ -124,17 +129,18 @@ def _layers(text: str, num_ws: int, groups: dict[str, tuple[int, ...]]) -> tuple
 
 @command("mix")
 def cmd_mix(args: argparse.Namespace) -> int:
-    from ..core.io.export import export_png
     from ..core.sessions.generator import MixRequest, Source
+    from ..core.sessions.sized_export import export_at_size
 
     refuse_existing(args, args.out)
     sess = _session(args, "mix")
+    up = upscaler(args)
     rows = tuple(Source.from_seed(s) for s in parse_seeds(args.rows))
     cols = tuple(Source.from_seed(s) for s in parse_seeds(args.cols))
     req = MixRequest(model_id=sess.model_id, rows=rows, cols=cols,
                      layers=_layers(args.layers, sess.num_ws, sess.layer_groups), psi=args.psi, noise_mode=args.noise)
     img = sess.mix_grid(req)
-    export_png(img, Path(args.out), sess.recipe(req))
+    report(export_at_size(img, Path(args.out), sess.recipe(req), args.size, up))
     emit(args, {"file": args.out, "layers": list(req.layers)}, f"wrote {args.out}")
     return 0
 

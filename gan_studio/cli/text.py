@@ -8,6 +8,7 @@ from pathlib import Path
 from ..core.defaults import COND_PSI, SEED_COUNT, VARIATION
 from .common import CliError, add_overwrite, add_setting, command, emit, parse_seeds, refuse_existing, require_task
 from .progress import Progress, add_progress
+from .sizing import add_size, report, upscaler
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +20,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     add_setting(tx, "--psi", COND_PSI)
     tx.add_argument("-o", "--out", required=True, help="output folder")
     add_overwrite(tx)
-    tx.add_argument("--grid", help="also write all seeds as one grid PNG")
+    tx.add_argument("--grid", help="also write all seeds as one grid PNG (at the model's size)")
+    add_size(tx, "each image")
     tx.add_argument("--rank", type=int, default=1, metavar="K",
                     help="draw K× as many seeds (counting up from the first) and keep the ones the model's "
                          "prompt matcher scores best, best first")
@@ -63,16 +65,17 @@ def cmd_matcher(args: argparse.Namespace) -> int:
 
 @command("text")
 def cmd_text(args: argparse.Namespace) -> int:
-    from ..core.io.export import export_png
     from ..core.io.images import grid, save_png
     from ..core.library.registry import Library
     from ..core.sessions.cond_requests import TextRequest
+    from ..core.sessions.sized_export import export_at_size
     from ..core.sessions.text import TextSession
     from ..core.text.encoder import EncoderUnavailable
 
     lib = Library()
     require_task(args.model, "text", ("text",), library=lib)
     sess = TextSession.open(args.model, library=lib, device=args.device)
+    up = upscaler(args, lib)
     req = TextRequest(args.model, args.prompt, seeds=tuple(parse_seeds(args.seeds)), variation=args.variation,
                       psi=args.psi)
     try:
@@ -87,7 +90,7 @@ def cmd_text(args: argparse.Namespace) -> int:
     for seed, img in zip(req.seeds, images, strict=True):
         one = TextRequest(args.model, args.prompt, seeds=(seed,), variation=args.variation, psi=args.psi)
         path = out / f"seed{seed:06d}.png"
-        export_png(img, path, sess.recipe(one))
+        report(export_at_size(img, path, sess.recipe(one), args.size, up))
         written.append(str(path))
     if args.grid:
         save_png(grid(images, cols=min(8, len(images))), Path(args.grid))

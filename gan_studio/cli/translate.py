@@ -8,6 +8,8 @@ from typing import Any
 
 from .common import CliError, add_overwrite, command, emit, read_image, refuse_existing, require_task
 from .progress import Progress, add_progress
+from .sizing import add_size, upscaler
+from .sizing import report as report_size
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -16,7 +18,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     sk.add_argument("--input", required=True, help="the drawing; with --trace, any image to trace")
     sk.add_argument("--trace", action="store_true", help="extract the input's edges first")
     sk.add_argument("--seed", type=int, help="variation (pix2pix dropout mask); omit for the plain result")
-    sk.add_argument("--size", type=int, help="export size in pixels")
+    add_size(sk)
     sk.add_argument("-o", "--out", required=True, help="output PNG")
     sk.add_argument("--hints", metavar="PNG", help="colour hints: coloured strokes on a transparent PNG over the "
                     "drawing; each region of the drawing a hint touches takes its colour")
@@ -31,6 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                     help="work at the model's scale (default) or at full resolution (tiled)")
     tr.add_argument("--tile", type=int, default=512, help="tile side for large images at native scale")
     tr.add_argument("-o", "--out", required=True, help="output PNG (file input) or folder")
+    add_size(tr, "a file input; a folder is written at the translation's own size")
     tr.add_argument("--json", action="store_true")
     add_progress(tr)
     add_colour_options(tr)
@@ -93,13 +96,14 @@ def _folder_targets(src: Path, dst: Path) -> list[Path]:
 def cmd_sketch(args: argparse.Namespace) -> int:
     from ..core.data.sketch import composite_white, image_to_sketch
     from ..core.hints import as_sheet, fit_hints
-    from ..core.io.export import export_png
     from ..core.sessions.painting import paint
     from ..core.sessions.recipes import sketch_recipe_fields
+    from ..core.sessions.sized_export import export_at_size
 
     refuse_existing(args, args.out)
     colours = colour_step(args)
     sess = _translator(args.model, "sketch", args.device)
+    up = upscaler(args)
     img = read_image(args.input)
     drawing = image_to_sketch(img, sess.resolution) if args.trace else composite_white(img)
     sheet = as_sheet(drawing)
@@ -115,18 +119,25 @@ def cmd_sketch(args: argparse.Namespace) -> int:
         fields = {**fields, **sketch_recipe_fields(sheet, args.seed, Path(args.input).name, colours, hints)}
     elif colours.active:
         fields["colours"] = colours.to_json()
-    export_png(out, Path(args.out), sess.recipe(**fields), size=args.size)
+    report_size(export_at_size(out, Path(args.out), sess.recipe(**fields), args.size, up))
     print(f"wrote {args.out}")
     return 0
+
+
+def src_is_dir(args: argparse.Namespace) -> bool:
+    if Path(args.input).is_dir() and args.size is not None:
+        raise CliError("--size is for a file input: a folder is written at the translation's own size")
+    return Path(args.input).is_dir()
 
 
 @command("translate")
 def cmd_translate(args: argparse.Namespace) -> int:
     from ..core.colour import apply_colours
-    from ..core.io.export import export_png
+    from ..core.sessions.sized_export import export_at_size
 
     colours = colour_step(args)
     sess = _translator(args.model, "translate", args.device)
+    up = None if src_is_dir(args) else upscaler(args)
     direction = sess.resolve_direction(args.direction)
     src = Path(args.input)
     refuse_existing(args, *(_folder_targets(src, Path(args.out)) if src.is_dir() else [args.out]))
@@ -144,7 +155,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
     img = read_image(args.input, fits=lambda w, h: sess.check_fits(w, h, args.fit))
     out = apply_colours(sess.run(img, direction, fit=args.fit, tile=args.tile), colours)
     extra = {"colours": colours.to_json()} if colours.active else {}
-    export_png(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit, **extra))
+    report_size(export_at_size(out, Path(args.out), sess.recipe(direction=direction, source=src.name, fit=args.fit,
+                                                          **extra), args.size, up))
     emit(args, {"file": args.out, "direction": sess.directions[direction]},
          f"wrote {args.out} ({sess.directions[direction]})")
     return 0

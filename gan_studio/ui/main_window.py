@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .export_size import CHOSEN, exported
+from .export_size import install as install_export_size
 from .importer import ImportsModels
 from .menus import build_menus
 from .messages import esc, plain_labels, warn
@@ -98,7 +100,8 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.model_picker = model_picker("Model of the explorer and the style mixer (Ctrl+M)", "(no model)")
         tb = QToolBar("Main")
         tb.setObjectName("mainToolbar")
-        self._picker_actions = (tb.addWidget(QLabel(" Model ")), tb.addWidget(self.model_picker))
+        self._picker_actions = (tb.addWidget(QLabel(" Model ")), tb.addWidget(self.model_picker),
+                                *install_export_size(self, tb))  # the explorer's and the mixer's export size
         tb.setMinimumHeight(tb.sizeHint().height())  # hiding the picker must not move the panels up
         self.addToolBar(tb)
         for dock in self.docks.values():
@@ -252,7 +255,7 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         if key == "model-facts":
             self._facts(result)
         elif key == "export":
-            self.statusBar().showMessage(f"Exported {result}", 6000)
+            self.statusBar().showMessage(exported(result), 6000)
         elif key == "export-upscale-src":
             self._upscale(*result)
 
@@ -295,9 +298,9 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
     def export_video_dialog(self) -> None:
         self._action_of_active("export_video_dialog")()
 
-    def export_image(self, path: Path, size: int | None = None) -> int:
+    def export_image(self, path: Path, size: int | None | str = CHOSEN) -> int:
         """Render the image of the toolbar model's panel in use (the mixer's grid, else the explorer's) into
-        ``path`` (PNG with its recipe) on the worker."""
+        ``path`` (PNG with its recipe) on the worker, at ``size`` (default: the toolbar's export size)."""
         name = self._active()
         return (self.panels[name] if name in self.PICKER_PANELS else self.explorer).export(path, size)
 

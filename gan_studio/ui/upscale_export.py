@@ -11,13 +11,14 @@ from PySide6.QtWidgets import QFileDialog
 
 class UpscaleExport:
     """Mixed into MainWindow (which supplies ``worker``, ``panels``, ``explorer``, ``upscale_action``,
-    ``_active`` and ``_show_error``)."""
+    ``export_sizing``, ``_active`` and ``_show_error``)."""
 
     upscale_id: str | None = None
     _upscale_target: tuple[Path, str] | None = None
 
     def _set_upscaler(self, card: Any) -> None:
         self.upscale_id = card.id if card is not None else None
+        self.export_sizing.set_upscaler(card)  # the export size boxes enlarge with it too
         scale = int(card.architecture.get("scale", 4)) if card is not None else 4
         self.upscale_action.setText(f"Export &upscaled ×{scale}…")
         self.upscale_action.setEnabled(card is not None)

@@ -26,13 +26,15 @@ _ids = itertools.count(1)
 
 @dataclass(frozen=True)
 class Task:
-    """``fn(session)`` runs in the worker thread on the session of ``model_id``."""
+    """``fn(session)`` runs in the worker thread on the session of ``model_id``; with ``also``, as
+    ``fn(session, *sessions of also)`` (an export that renders on one model and enlarges on another)."""
 
     key: str
     model_id: str
-    fn: Callable[[Any], Any]
+    fn: Callable[..., Any]
     id: int = 0
     convert: bool = True
+    also: tuple[str, ...] = ()
 
 
 class _Engine(QObject):
@@ -87,10 +89,7 @@ class _Engine(QObject):
     def _run(self, task: Task) -> None:
         t0 = time.perf_counter()
         try:
-            session = self._sessions.get(task.model_id)
-            if session is None:
-                session = self._sessions[task.model_id] = self._factory(task.model_id)
-            result = task.fn(session)
+            result = task.fn(*(self._session(m) for m in (task.model_id, *task.also)))
             if task.convert:
                 result = _convert(result)
         except Exception as exc:  # every worker error reaches the user, never a crash
@@ -99,6 +98,12 @@ class _Engine(QObject):
             self.failed.emit(task.key, task.id, f"{type(exc).__name__}: {exc}", tb)
             return
         self.finished.emit(task.key, task.id, result, (time.perf_counter() - t0) * 1000)
+
+    def _session(self, model_id: str) -> Any:
+        session = self._sessions.get(model_id)
+        if session is None:
+            session = self._sessions[model_id] = self._factory(model_id)
+        return session
 
     def drop_session(self, model_id: str) -> None:
         self._sessions.pop(model_id, None)
@@ -131,10 +136,15 @@ class InferenceWorker(QObject):
         self._engine.failed.connect(self.failed)
         self._thread.start()
 
-    def submit(self, key: str, model_id: str, fn: Callable[[Any], Any], convert: bool = True) -> int:
-        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert)
+    def submit(self, key: str, model_id: str, fn: Callable[..., Any], convert: bool = True,
+               also: tuple[str, ...] = ()) -> int:
+        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also))
         self._engine.post(task)
         return task.id
+
+    def stopping(self) -> bool:
+        """True once the window is closing: a long task (an export's upscale passes) may stop between steps."""
+        return self._engine.stopping
 
     def share_cores_with_jobs(self, job_threads: int) -> None:
         """Leave the cores that training jobs use to them: with two OpenMP threads beside a 1-thread job on two

@@ -25,7 +25,8 @@ def export_png(img: np.ndarray, path: Path, recipe: dict[str, Any] | None = None
     if size is not None and not 8 <= size <= 8192:
         raise ValueError(f"export size must be 8 … 8192 px, not {size}")
     out = resize(img, size) if size else img
-    info = png_info({**recipe, "export_size": size or img.shape[0]}) if recipe else None
+    # a caller that sized the image itself (core.sessions.sized_export) records the size it chose
+    info = png_info({**recipe, "export_size": size or recipe.get("export_size") or img.shape[0]}) if recipe else None
     atomic_save(path, lambda tmp: to_pil(out).save(tmp, format="PNG", pnginfo=info))
     return path
 

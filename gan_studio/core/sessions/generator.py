@@ -262,9 +262,10 @@ class GeneratorSession:
         """Everything needed to regenerate an image exactly, for PNG metadata."""
         return make_recipe(req, self.sha256)
 
-    def export(self, req: RenderRequest, path: Any, size: int | None = None) -> list[Any]:
-        """Render ``req`` into the PNG ``path`` with its recipe (``size`` px high); returns the files written
-        (a pair model writes each domain's image beside it too)."""
-        from ..io.export import export_png
+    def export(self, req: RenderRequest, path: Any, size: int | None = None, upscaler: Any = None) -> list[Any]:
+        """Render ``req`` into the PNG ``path`` with its recipe, ``size`` px on its longest side (enlarged by
+        ``upscaler``, see sized_export.at_size); returns the files written (a pair model writes each domain's
+        image beside it too)."""
+        from .sized_export import export_at_size
 
-        return [export_png(self.render(req), path, self.recipe(req), size=size)]
+        return [export_at_size(self.render(req), path, self.recipe(req), size, upscaler)]

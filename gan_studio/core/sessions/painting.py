@@ -19,15 +19,17 @@ def paint(session: Any, drawing: np.ndarray, seed: int | None = None, colours: C
 
 
 def export_painting(session: Any, drawing: np.ndarray, path: Path, seed: int | None = None,
-                    colours: ColourStep | None = None, hints: np.ndarray | None = None) -> Path:
-    """The painting as PNG with its recipe (drawing, hints and colours embedded, so it reopens exactly) and the
-    sketch beside it as ``<name>-sketch.png``."""
+                    colours: ColourStep | None = None, hints: np.ndarray | None = None, size: int | None = None,
+                    upscaler: Any = None) -> Path:
+    """The painting as PNG with its recipe (drawing, hints and colours embedded, so it reopens exactly), at
+    ``size`` px (sized_export.at_size), and the sketch beside it as ``<name>-sketch.png`` (as drawn)."""
     from ..io.export import export_png
     from .recipes import sketch_recipe_fields
+    from .sized_export import export_at_size
 
     path = Path(path).with_suffix(".png")
     sketch_path = path.with_name(f"{path.stem}-sketch.png")
-    export_png(paint(session, drawing, seed, colours, hints), path,
-               session.recipe(**sketch_recipe_fields(drawing, seed, sketch_path.name, colours, hints)))
+    written = export_at_size(paint(session, drawing, seed, colours, hints), path, session.recipe(
+        **sketch_recipe_fields(drawing, seed, sketch_path.name, colours, hints)), size, upscaler)
     export_png(np.repeat(drawing[..., None], 3, axis=2), sketch_path)
-    return path
+    return written

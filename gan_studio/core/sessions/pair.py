@@ -31,19 +31,19 @@ class PairSession(GeneratorSession):
         a, b = self.domains
         return {a: image[:, :res], b: image[:, -res:]}
 
-    def export(self, req: Any, path: Any, size: int | None = None) -> list[Any]:
+    def export(self, req: Any, path: Any, size: int | None = None, upscaler: Any = None) -> list[Any]:
         """The pair as one PNG, and each domain's image as ``<name>-<domain>.png`` beside it, all with the
-        recipe (any of them reopens the pair)."""
+        recipe (any of them reopens the pair); ``size`` is each image's height, so the pair stays two squares."""
         from pathlib import Path
 
-        from ..io.export import export_png
+        from .sized_export import export_at_size
 
         path = Path(path)
         image, recipe = self.render(req), self.recipe(req)
-        written = [export_png(image, path, recipe, size=size)]
+        written = [export_at_size(image, path, recipe, size, upscaler, side="height")]
         for domain, img in self.split(image).items():
-            written.append(export_png(img, path.with_name(f"{path.stem}-{_slug(domain)}{path.suffix}"), recipe,
-                                      size=size))
+            written.append(export_at_size(img, path.with_name(f"{path.stem}-{_slug(domain)}{path.suffix}"), recipe,
+                                          size, upscaler, side="height"))
         return written
 
     def project(self, image: np.ndarray, *args: Any, **kwargs: Any) -> Any:

@@ -18,7 +18,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -31,20 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import AGE, COND_PSI
+from ..export_size import ExportSizeBox, exported
 from ..model_picker import add_model_row, model_picker
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
+from .age_export import AgeExports
 from .model_panel import ModelPanel
 
 MAX_SEED = 2**31 - 1
 THROTTLE_MS = 50  # live preview while the slider moves: at most one request per this many ms
-VIDEO_FRAMES = 48  # GIF / MP4: ages 0 → 1 in this many frames
-VIDEO_FPS = 24
 LEVELS = (("baby", 0.0), ("child", 1 / 3), ("adult", 2 / 3), ("old", 1.0))
 GENDERS = (("Any", "any"), ("Male", "male"), ("Female", "female"))
 SKIN_TONES = ("Default (yellow)", "Light", "Medium-light", "Medium", "Medium-dark", "Dark")
-EXPORT_SIZES = ("native", "256", "512", "1024")
-STRIP_FILTERS = "PNG strip (*.png);;Animated GIF (*.gif);;MP4 video (*.mp4)"
 NO_MODEL = ("No age model in your library yet.\nTrain one with\n"
             "gan-studio train --family age --data FOLDER …\nor use the bundled age-faces-64.")
 
@@ -66,7 +63,7 @@ def _seed_face(seed: int) -> Face:
     return Face(Source.from_seed(seed))
 
 
-class AgePanel(ModelPanel):
+class AgePanel(AgeExports, ModelPanel):
     """Face controls on the left; the face, its age slider and a strip of ages on the right."""
     name, title = "age", "Age"
 
@@ -136,15 +133,13 @@ class AgePanel(ModelPanel):
         ml.addWidget(self.project_bar)
 
         export = QGroupBox("Export")
-        self.size_combo = QComboBox()
-        self.size_combo.addItems(EXPORT_SIZES)
-        self.size_combo.setToolTip("Pixels per face in the exported file")
+        self.size_box = ExportSizeBox()  # pixels per face in the exported file
         self.export_btn = QPushButton("Export image…")
         self.export_btn.setToolTip("Save this face at this age as PNG with its recipe (Ctrl+E)")
         self.export_strip_btn = QPushButton("Export strip…")
         self.export_strip_btn.setToolTip("The strip as one PNG, or baby → old as a GIF or MP4 (Ctrl+Shift+E)")
         el = QFormLayout(export)
-        el.addRow("Size", self.size_combo)
+        el.addRow("Size", self.size_box)
         row = QHBoxLayout()
         row.addWidget(self.export_btn)
         row.addWidget(self.export_strip_btn)
@@ -388,7 +383,7 @@ class AgePanel(ModelPanel):
             if idx < self.fav_strip.count() - 1:
                 self.fav_strip.itemAt(idx).widget().set_image(result)
         elif key == "age-export":
-            self.status.emit(f"Exported {result}")
+            self.status.emit(exported(result))
             self.info.setText(f"Exported {Path(result).name}")
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
@@ -503,76 +498,3 @@ class AgePanel(ModelPanel):
         """The panel reports a restored face or strip (or what is wrong with it) in its own info line."""
         self.open_recipe(path)
         return False
-
-    # -- export -----------------------------------------------------------------------------------------
-    def export_grid_dialog(self) -> None:
-        self.export_strip_dialog()  # the N ages as one PNG (or GIF / MP4)
-
-    def export_video_dialog(self) -> None:
-        self.export_strip_dialog(".mp4")  # baby → old
-
-    def export_size(self) -> int | None:
-        text = self.size_combo.currentText()
-        return None if text == "native" else int(text)
-
-    def export_dialog(self) -> None:
-        if not self.model_id:
-            self.status.emit("No age model to export from.")
-            return
-        from ...core.sessions.cond_requests import age_label_name
-
-        name = f"age-{self.face.describe().replace(' ', '')}-{age_label_name(self.age.value())}.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export aged face", name, "PNG image (*.png)")
-        if path:
-            self.export(Path(path), self.export_size())
-
-    def export(self, path: Path, size: int | None = None) -> int | None:
-        """Render the face shown again on the worker and write PNG + recipe (kind "age")."""
-        if not self.model_id:
-            return None
-        req, path = self.current_request(), Path(path).with_suffix(".png")
-
-        def write(s: Any) -> str:
-            from ...core.io.export import export_png
-
-            return str(export_png(s.render(req), path, s.recipe(req), size=size))
-
-        return self.worker.submit("age-export", self.model_id, write, convert=False)
-
-    def export_strip_dialog(self, default: str = ".png") -> None:
-        if not self.model_id:
-            self.status.emit("No age model to export from.")
-            return
-        chosen = {".png": "PNG strip (*.png)", ".gif": "Animated GIF (*.gif)", ".mp4": "MP4 video (*.mp4)"}
-        path, used = QFileDialog.getSaveFileName(self, "Export the ages", f"ages{default}", STRIP_FILTERS,
-                                                 chosen.get(default, ""))
-        if not path:
-            return
-        p = Path(path)
-        if p.suffix.lower() not in chosen:
-            p = p.with_suffix(next((k for k, v in chosen.items() if v == used), default))
-        self.export_strip(p, self.export_size())
-
-    def export_strip(self, path: Path, size: int | None = None) -> int | None:
-        """``.png``: the strip's N ages side by side (recipe of the current age, plus the ages);
-        ``.gif``/``.mp4``: baby → old in VIDEO_FRAMES frames."""
-        if not self.model_id:
-            return None
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".png", ".gif", ".mp4"):
-            raise ValueError(f"export the strip as .png, .gif or .mp4, not {suffix or 'no extension'}")
-        req, ages = self.current_request(), self.ages()
-
-        def write(s: Any) -> str:
-            from ...core.io.export import export_png, write_video
-            from ...core.io.images import grid, resize
-
-            if suffix == ".png":
-                frames = [resize(f, size) if size else f for f in s.strip(req, ages)]
-                return str(export_png(grid(frames, cols=len(frames)), path, {**s.recipe(req), "ages": ages}))
-            steps = [i / (VIDEO_FRAMES - 1) for i in range(VIDEO_FRAMES)]
-            frames = [f for i in range(0, VIDEO_FRAMES, 16) for f in s.strip(req, steps[i:i + 16])]
-            return str(write_video(frames, path, fps=VIDEO_FPS, size=size))
-
-        return self.worker.submit("age-export", self.model_id, write, convert=False)

@@ -7,19 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QWidget
+from PySide6.QtWidgets import QFileDialog
 
+from ..export_size import CHOSEN, ExportSizeBox, submit_sized
 from .contract import PanelDefaults, UpscaleSource
-
-EXPORT_SIZES = ["native", "256", "512", "1024"]
-
-
-def ask_export_size(parent: QWidget) -> int | None | bool:
-    """The export size the user picks: pixels, None for the model's own, False when the dialog was cancelled."""
-    size, ok = QInputDialog.getItem(parent, "Export size", "Pixels", EXPORT_SIZES, 0, False)
-    if not ok:
-        return False
-    return None if size == "native" else int(size)
 
 
 class ExplorerExports(PanelDefaults):
@@ -27,23 +18,22 @@ class ExplorerExports(PanelDefaults):
 
     # Set by the window: switch the toolbar's model (raises ValueError for a model not in the library).
     pick_model: Callable[[str], None] | None = None
+    size_box: ExportSizeBox | None = None  # the window's toolbar box (shared with the mixer); None: native
 
     def export_dialog(self) -> None:
-        size = ask_export_size(self)
-        if size is False:
-            return
         path, _ = QFileDialog.getSaveFileName(self, "Export image", "gan-studio.png", "PNG image (*.png)")
         if path:
-            self.export(Path(path), size)
+            self.export(Path(path))
 
-    def export(self, path: Path, size: int | None = None) -> int:
-        """Render the current image with its recipe into ``path`` (PNG) on the worker; the window reports it."""
+    def export(self, path: Path, size: int | None | str = CHOSEN) -> int:
+        """Render the current image with its recipe into ``path`` (PNG) at ``size`` (default: the export size
+        box's), enlarged by the upscale model, on the worker; the window reports it."""
         if not self.model_id:
             raise RuntimeError("no model")
         req = self.current_request()
         # a pair model writes each of its images too
-        return self.worker.submit("export", self.model_id, lambda s: str(s.export(req, path, size)[0]),
-                                  convert=False)
+        return submit_sized(self.worker, "export", self.model_id, self.size_box,
+                            lambda s, px, up: s.export(req, path, px, up)[0], size)
 
     def export_grid_dialog(self) -> None:
         from ...core.io.images import grid, save_png

@@ -326,24 +326,28 @@ class MixerPanel(PanelDefaults, QWidget):
     # Set by the window: switch the toolbar's model (raises ValueError for a model not in the library).
     pick_model: Callable[[str], None] | None = None
 
-    def export_dialog(self) -> None:
-        from .explorer_export import ask_export_size
+    size_box: Any = None  # the window's toolbar box (shared with the explorer); None: native
 
-        if ask_export_size(self) is False:  # asked as for the explorer's image; the grid is written as rendered
-            return
+    def export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export image", "gan-studio.png", "PNG image (*.png)")
         if path:
             self.export(Path(path))
 
-    def export(self, path: Path, size: int | None = None) -> int:
-        """The mix grid with its recipe (kind "mix") as PNG, on the worker; ``size`` is not used (the grid's)."""
-        from ...core.io.export import export_png
+    def export(self, path: Path, size: int | None | str = "chosen") -> int:
+        """The mix grid with its recipe (kind "mix") as PNG, on the worker, the whole grid's longest side at
+        ``size`` (default: the export size box's), enlarged by the upscale model."""
+        from ..export_size import submit_sized
 
         if not self.model_id:
             raise RuntimeError("no model")
         req = self.current_request()
-        return self.worker.submit("export", self.model_id,
-                                  lambda s: str(export_png(s.mix_grid(req), path, s.recipe(req))), convert=False)
+
+        def write(s: Any, px: int | None, up: Any) -> Any:
+            from ...core.sessions.sized_export import export_at_size
+
+            return export_at_size(s.mix_grid(req), path, s.recipe(req), px, up)
+
+        return submit_sized(self.worker, "export", self.model_id, self.size_box, write, size)
 
     def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
         from ...core.sessions.requests import request_from_recipe

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...core.sessions.painting import export_painting, paint
 from ..colour_box import ColourBox
+from ..export_size import CHOSEN, ExportSizeBox, export_row, exported, submit_sized
 from ..hint_tool import HintTool
 from ..model_picker import add_model_row, model_picker
 from ..qimage import gray_qimage, to_qimage
@@ -129,7 +130,7 @@ class SketchPanel(ModelPanel):
         row.addWidget(self.dice_btn)
         vl.addLayout(row)
 
-        self.export_btn = QPushButton("Export image…")
+        self.export_btn, self.size_box = QPushButton("Export image…"), ExportSizeBox()
         self.export_btn.setToolTip("Save the painting as PNG with its recipe, and the sketch beside it (Ctrl+E)")
         self.latency = QLabel("")
         self.latency.setToolTip("Time the model took for the last painting")
@@ -147,7 +148,7 @@ class SketchPanel(ModelPanel):
         self.colours = ColourBox()
         self.colours.setToolTip("The model paints in the colours it learned; pick yours here")
         side.addWidget(self.colours)
-        side.addWidget(self.export_btn)
+        side.addLayout(export_row(self.size_box, self.export_btn))
         side.addWidget(self.latency)
         side.addWidget(self.info)
         side.addStretch(1)
@@ -334,13 +335,14 @@ class SketchPanel(ModelPanel):
         if path:
             self.export(Path(path))
 
-    def export(self, path: Path) -> int | None:
-        """Write the painting (PNG + recipe, the drawing in it) and the sketch beside it as ``<name>-sketch.png``."""
+    def export(self, path: Path, size: int | None | str = CHOSEN) -> int | None:
+        """Write the painting (PNG + recipe, the drawing in it) at ``size`` (default: the box's, enlarged by the
+        upscale model) and the sketch beside it as ``<name>-sketch.png``."""
         if not self.model_id:
             return None
         arr, seed, colours, hints = self.canvas.pixels(), self.seed(), self.colours.step(), self.canvas.hint_pixels()
-        return self.worker.submit("sketch-export", self.model_id,
-                                  lambda s: str(export_painting(s, arr, path, seed, colours, hints)), convert=False)
+        return submit_sized(self.worker, "sketch-export", self.model_id, self.size_box,
+                            lambda s, px, up: export_painting(s, arr, path, seed, colours, hints, px, up), size)
 
     def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
         from ...core.sessions.recipes import sketch_from_recipe
@@ -393,7 +395,7 @@ class SketchPanel(ModelPanel):
             self.canvas.set_paper(gray_qimage(result))
             self.info.setText("Image traced into a sketch (Ctrl+Z to undo)")
         elif key == "sketch-export":
-            self.status.emit(f"Exported {result}")
+            self.status.emit(exported(result))
             self.info.setText(f"Exported {Path(result).name} and its sketch")
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QCompleter,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -34,11 +33,12 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
+from ..export_size import ExportSizeBox, export_row, exported
 from ..messages import plain_tip
 from ..model_picker import add_model_row, model_picker
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
-from .contract import UpscaleSource
 from .model_panel import ModelPanel
+from .text_export import TextExports
 
 MAX_SEED = 2**31 - 1
 DEFAULT_COUNT = SEED_COUNT
@@ -121,7 +121,7 @@ def load_history(settings: QSettings) -> list[str]:
     return [str(v) for v in value or [] if str(v).strip()][:HISTORY_LIMIT]
 
 
-class TextPanel(ModelPanel):
+class TextPanel(TextExports, ModelPanel):
     """Prompt box with history, a grid of seeds, a variation control, favourites and export."""
 
     task = "text"
@@ -192,7 +192,7 @@ class TextPanel(ModelPanel):
         self.fav_btn.setToolTip("Keep the focused image (prompt, seed and variation)")
         self.export_btn = QPushButton("Export image…")
         self.export_btn.setToolTip("Save the focused image as PNG with its recipe (prompt included)")
-        self.export_grid_btn = QPushButton("Export grid…")
+        self.export_grid_btn, self.size_box = QPushButton("Export grid…"), ExportSizeBox()
         self.export_grid_btn.setToolTip("Save the whole grid as one PNG")
         self.latency = QLabel("")
         self.info = QLabel("")
@@ -214,10 +214,7 @@ class TextPanel(ModelPanel):
         side = QVBoxLayout()
         side.addLayout(form)
         side.addWidget(self.fav_btn)
-        exports = QHBoxLayout()
-        exports.addWidget(self.export_btn)
-        exports.addWidget(self.export_grid_btn)
-        side.addLayout(exports)
+        side.addLayout(export_row(self.size_box, self.export_btn, self.export_grid_btn))
         side.addWidget(self.latency)
         side.addWidget(self.info)
         side.addStretch(1)
@@ -460,7 +457,7 @@ class TextPanel(ModelPanel):
             elif not self.images:
                 self._show_message("Type a prompt and press Enter.\nAny words work, not only the training captions.")
         elif key.startswith("text-export"):
-            self.status.emit(f"Exported {result}")
+            self.status.emit(exported(result))
             self.info.setText(f"Exported {Path(result).name}")
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
@@ -581,54 +578,3 @@ class TextPanel(ModelPanel):
         self.model_combo.setCurrentIndex(idx)
         self.apply_request(req)
         return True
-
-    # -- export ----------------------------------------------------------------------------------------
-    def upscale_source(self) -> UpscaleSource:
-        req = self.focused_request()
-        return self.model_id, (lambda s: (s.render(req)[0], s.recipe(req))) if req is not None else None  # one seed
-
-    def export_dialog(self) -> None:
-        if self.focused_request() is None:
-            self.status.emit("Generate images first.")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export image", "text-image.png", "PNG image (*.png)")
-        if path:
-            self.export(Path(path))
-
-    def export(self, path: Path) -> int | None:
-        """The focused image, rendered again on its own, as PNG with its recipe (kind "text", the prompt)."""
-        req = self.focused_request()
-        if req is None or not self.model_id:
-            return None
-        path = Path(path).with_suffix(".png")
-
-        def write(s: Any) -> str:
-            from ...core.io.export import export_png
-
-            return str(export_png(s.render(req)[0], path, s.recipe(req)))
-
-        return self.worker.submit("text-export", self.model_id, write, convert=False)
-
-    def export_grid_dialog(self) -> None:
-        if self.current is None:
-            self.status.emit("Generate images first.")
-            return
-        path, _ = QFileDialog.getSaveFileName(self, "Export grid", "text-grid.png", "PNG image (*.png)")
-        if path:
-            self.export_grid(Path(path))
-
-    def export_grid(self, path: Path) -> int | None:
-        """The whole grid as one PNG; its recipe lists every seed."""
-        req = self.current
-        if req is None or not self.model_id:
-            return None
-        path = Path(path).with_suffix(".png")
-        cols = min(GRID_COLS, len(req.seeds))
-
-        def write(s: Any) -> str:
-            from ...core.io.export import export_png
-            from ...core.io.images import grid
-
-            return str(export_png(grid(s.render(req), cols=cols), path, s.recipe(req)))
-
-        return self.worker.submit("text-export-grid", self.model_id, write, convert=False)

@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 from ...core.colour import apply_colours
 from ..colour_box import ColourBox
 from ..empty_state import DropZone
+from ..export_size import ExportSizeBox, exported
 from ..model_picker import add_model_row, model_picker
 from ..qimage import qimage_pixels
 from ..widgets import BeforeAfterView
 from .model_panel import ModelPanel
+from .translate_export import TranslateExports
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff")
 FITS = {"model": "Model scale (fast, as trained)", "native": "Full resolution (tiled)"}
@@ -101,7 +103,7 @@ def _droppable(event: Any) -> list[Any]:
             and (has_recipe(Path(u.toLocalFile())) or {}).get("kind") != "translate"]
 
 
-class TranslatePanel(ModelPanel):
+class TranslatePanel(TranslateExports, ModelPanel):
     """Open (or drop) an image, pick a direction, compare before/after; batch a folder in the background."""
     name, title = "translate", "Translate"
 
@@ -136,7 +138,7 @@ class TranslatePanel(ModelPanel):
                                   "Full resolution: runs on every pixel, in tiles for large images.")
         self.open_btn = QPushButton("Open image…")
         self.open_btn.setToolTip("Open an image to translate (or drop one onto the panel)")
-        self.export_btn = QPushButton("Export result…")
+        self.export_btn, self.size_box = QPushButton("Export result…"), ExportSizeBox()
         self.export_btn.setToolTip("Save the translation as PNG with its recipe (Ctrl+E)")
         self.side_check = QCheckBox("Side by side")
         self.side_check.setToolTip("Show before and after next to each other instead of split")
@@ -147,13 +149,15 @@ class TranslatePanel(ModelPanel):
         add_model_row(form, self.model_combo)
         form.addRow("Direction", self.direction_combo)
         form.addRow("Work at", self.fit_combo)
+        form.addRow("Export size", self.size_box)
         row = QHBoxLayout()
         row.addWidget(self.open_btn)
         row.addWidget(self.export_btn)
 
         batch = QGroupBox("Batch")
         self.batch_btn = QPushButton("Translate folder…")
-        self.batch_btn.setToolTip("Translate every image in a folder into another folder, in the background")
+        self.batch_btn.setToolTip("Translate every image in a folder into another folder, in the background, "
+                                  "at the translation's own size (the export size is the single result's)")
         self.cancel_btn = QPushButton("Cancel")
         self.cancel_btn.setToolTip("Stop after the current image")
         self.progress = QProgressBar()
@@ -307,33 +311,6 @@ class TranslatePanel(ModelPanel):
     def shown_image(self) -> QImage | None:
         return self.view.after()
 
-    def export_dialog(self) -> None:
-        if self._input is None or not self.model_id:
-            self.status.emit("Open an image to translate first.")
-            return
-        stem = self.source.stem if self.source else "translation"
-        path, _ = QFileDialog.getSaveFileName(self, "Export translation", f"{stem}-{self.direction()}.png",
-                                              "PNG image (*.png)")
-        if path:
-            self.export(Path(path))
-
-    def export(self, path: Path) -> int | None:
-        """Translate again on the worker (the exact settings shown) and write PNG + recipe."""
-        if self._input is None or not self.model_id:
-            return None
-        arr, direction, fit, colours = self._input, self.direction(), self.fit(), self.colours.step()
-        name = self.source.name if self.source else None
-
-        def write(s: Any) -> str:
-            from ...core.io.export import export_png
-
-            recipe = s.recipe(direction=direction, fit=fit, source=name,
-                              **({"colours": colours.to_json()} if colours.active else {}))
-            out = apply_colours(s.run(arr, direction, fit=fit), colours)
-            return str(export_png(out, path.with_suffix(".png"), recipe))
-
-        return self.worker.submit("translate-export", self.model_id, write, convert=False)
-
     # -- batch ------------------------------------------------------------------------------------------
     def batch_dialog(self) -> None:
         if not self.model_id:
@@ -456,7 +433,7 @@ class TranslatePanel(ModelPanel):
         elif key == "translate-info":
             self._fill_directions(result)
         elif key == "translate-export":
-            self.status.emit(f"Exported {result}")
+            self.status.emit(exported(result))
             self.caption.setText(f"Exported {Path(result).name}")
 
     def _fill_directions(self, directions: dict[str, str]) -> None:
