@@ -94,7 +94,12 @@ def with_declared_options(cfg: TrainConfig) -> TrainConfig:
     from dataclasses import replace
 
     from ..families import trainer
+    from ..families.registry import UnknownFamilyError
 
     fields_ = TrainConfig.__dataclass_fields__
-    declared = {o.dest: o.default for o in trainer(cfg.family).options if o.dest not in fields_}
+    try:
+        options = trainer(cfg.family).options
+    except UnknownFamilyError:  # a trainer run directly, outside the registry (e.g. a test's), declares nothing
+        options = ()
+    declared = {o.dest: o.default for o in options if o.dest not in fields_}
     return replace(cfg, options={**declared, **cfg.options})
