@@ -40,7 +40,7 @@ from .panels.text import TextPanel
 from .panels.translate import TranslatePanel
 from .theme import apply_theme
 from .upscale_export import UpscaleExport
-from .worker import InferenceWorker, shared_library
+from .worker import Call, InferenceWorker, shared_library
 
 log = logging.getLogger("gan_studio.ui")
 
@@ -213,7 +213,7 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.model_id = model_id
         arch = card.architecture
         # The number of style inputs is the model's own: asked first, so the answer precedes the first frame.
-        self.worker.submit("model-facts", model_id, lambda s: s.facts(), convert=False)
+        self.worker.request("model-facts", model_id, Call("facts"), convert=False).then(self._facts, self._show_error)
         if self.model_id_at_start is None:  # the first model of this run: start where the user left it
             self.model_id_at_start = model_id
             self.explorer.restore_last_frame(card)
@@ -252,15 +252,13 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.ms_label.setText(f"{ms:.0f} ms/frame")
 
     def _task_done(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "model-facts":
-            self._facts(result)
-        elif key == "export":
+        if key == "export":
             self.statusBar().showMessage(exported(result), 6000)
         elif key == "export-upscale-src":
             self._upscale(*result)
 
     def _task_failed(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key in ("export", "model-facts", "export-upscale-src"):
+        if key in ("export", "export-upscale-src"):
             self._show_error(message)
 
     def _show_error(self, message: str) -> None:

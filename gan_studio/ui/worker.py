@@ -1,8 +1,12 @@
 """The inference worker: one QThread owns all interactive torch work.
 
-Panels post tasks under a key (one key per view). Only the newest task of each key runs; older ones are
-dropped before they start (StyleGAN3's AsyncRenderer idea), and results carry the task id so a panel can
-ignore anything older than what it already shows. Errors come back as text, with the traceback logged.
+Panels post requests under a key (one key per view). A request is data: ``Call("render", req)`` names the
+session method and its arguments (a composite export may still send a function). Only the newest request of
+each key runs; older ones are dropped before they start (StyleGAN3's AsyncRenderer idea). ``request``
+returns a ``TaskHandle`` whose ``returned`` / ``errored`` answer that request alone, to the caller that made it
+(superqt's worker signals, per request); ``superseded`` says it was dropped unrun. ``submit`` (the panels'
+older path, being moved to ``request``) answers on the worker-wide ``finished`` / ``failed``, which still
+report every task.
 """
 
 from __future__ import annotations
@@ -25,13 +29,52 @@ _ids = itertools.count(1)
 
 
 @dataclass(frozen=True)
+class Call:
+    """A request as data: ``session.<method>(*args)`` on the worker thread. Hashable where its arguments are,
+    printable, and testable without running it (a test asks what a panel requested)."""
+
+    method: str
+    args: tuple[Any, ...] = ()
+
+    def __init__(self, method: str, *args: Any) -> None:
+        object.__setattr__(self, "method", method)
+        object.__setattr__(self, "args", args)
+
+    def __call__(self, session: Any, *_others: Any) -> Any:
+        return getattr(session, self.method)(*self.args)
+
+
+class TaskHandle(QObject):
+    """The answer to one request, on the GUI thread: exactly one of ``returned``, ``errored``, ``superseded``."""
+
+    returned = Signal(object, float)  # result (QImage | list | object), ms
+    errored = Signal(str, str)  # message, traceback
+    superseded = Signal()  # a newer request of the same key replaced it before it ran
+
+    def __init__(self, key: str, task_id: int) -> None:
+        super().__init__()
+        self.key = key
+        self.id = task_id
+
+    def then(self, on_result: Callable[[Any], Any], on_error: Callable[[str], Any] | None = None) -> TaskHandle:
+        """Connect the usual pair (result only, message only); returns self so a call can store the handle."""
+        self.returned.connect(lambda result, _ms: on_result(result))
+        if on_error is not None:
+            self.errored.connect(lambda message, _tb: on_error(message))
+        return self
+
+    def __repr__(self) -> str:
+        return f"TaskHandle({self.key!r}, {self.id})"
+
+
+@dataclass(frozen=True)
 class Task:
     """``fn(session)`` runs in the worker thread on the session of ``model_id``; with ``also``, as
     ``fn(session, *sessions of also)`` (an export that renders on one model and enlarges on another)."""
 
     key: str
     model_id: str
-    fn: Callable[..., Any]
+    fn: Call | Callable[..., Any]
     id: int = 0
     convert: bool = True
     also: tuple[str, ...] = ()
@@ -40,6 +83,7 @@ class Task:
 class _Engine(QObject):
     finished = Signal(str, int, object, float)
     failed = Signal(str, int, str, str)
+    superseded = Signal(int)
     _wake = Signal()
 
     def __init__(self, session_factory: Callable[[str], Any], threads: int | None) -> None:
@@ -55,7 +99,10 @@ class _Engine(QObject):
 
     def post(self, task: Task) -> None:
         with self._lock:
+            old = self._pending.pop(task.key, None)
             self._pending[task.key] = task  # newest wins: a stale task is replaced before it starts
+        if old is not None:
+            self.superseded.emit(old.id)
         self._wake.emit()
 
     def set_threads(self, n: int | None) -> None:
@@ -132,15 +179,49 @@ class InferenceWorker(QObject):
         self._thread.setObjectName("gan-studio-inference")
         self._engine = _Engine(session_factory or _default_factory, threads)
         self._engine.moveToThread(self._thread)
-        self._engine.finished.connect(self.finished)
-        self._engine.failed.connect(self.failed)
+        self._handles: dict[int, TaskHandle] = {}
+        self._engine.finished.connect(self._finished)
+        self._engine.failed.connect(self._failed)
+        self._engine.superseded.connect(self._superseded)
         self._thread.start()
 
-    def submit(self, key: str, model_id: str, fn: Callable[..., Any], convert: bool = True,
+    def submit(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool = True,
                also: tuple[str, ...] = ()) -> int:
+        """Post ``fn`` under ``key``; its answer comes on the worker-wide signals, under its id (returned)."""
         task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also))
         self._engine.post(task)
         return task.id
+
+    def request(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool = True,
+                also: tuple[str, ...] = ()) -> TaskHandle:
+        """Post ``fn`` (a ``Call``, or a function of the sessions) under ``key``; its answer comes on the handle
+        returned, to this caller alone."""
+        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also))
+        handle = self._handles[task.id] = TaskHandle(key, task.id)
+        self._engine.post(task)
+        return handle
+
+    def waiting(self) -> int:
+        """Requests posted and not yet answered (run, failed or superseded)."""
+        return len(self._handles)
+
+    # The handle answers first, so by the time the worker-wide signal is seen the caller has what it asked for.
+    def _finished(self, key: str, task_id: int, result: Any, ms: float) -> None:
+        handle = self._handles.pop(task_id, None)
+        if handle is not None:
+            handle.returned.emit(result, ms)
+        self.finished.emit(key, task_id, result, ms)
+
+    def _failed(self, key: str, task_id: int, message: str, tb: str) -> None:
+        handle = self._handles.pop(task_id, None)
+        if handle is not None:
+            handle.errored.emit(message, tb)
+        self.failed.emit(key, task_id, message, tb)
+
+    def _superseded(self, task_id: int) -> None:
+        handle = self._handles.pop(task_id, None)
+        if handle is not None:
+            handle.superseded.emit()
 
     def stopping(self) -> bool:
         """True once the window is closing: a long task (an export's upscale passes) may stop between steps."""
@@ -159,6 +240,7 @@ class InferenceWorker(QObject):
         self._engine.stopping = True
         self._thread.quit()
         self._thread.wait()
+        self._handles.clear()
 
     @property
     def thread(self) -> QThread:
