@@ -199,6 +199,9 @@ def test_favourites_feed_the_mixer(window, qtbot):
     window.explorer.seed_box.setValue(7)
     window.explorer.add_favourite()
     assert [s.seed for s in window.mixer.favourites] == [3, 7]
+    thumbs = [window.explorer.fav_strip.itemAt(i).widget() for i in range(2)]  # each drawn by its own request
+    qtbot.waitUntil(lambda: not any(t.icon().isNull() for t in thumbs), timeout=20000)
+    qtbot.waitUntil(lambda: window.worker.waiting() == 0, timeout=20000)
     window.mixer._use_favourites(rows=True)
     assert [s.seed for s in window.mixer.current_request().rows] == [3, 7]
 

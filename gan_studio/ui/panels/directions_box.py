@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..widgets import LabeledSlider
+from ..worker import Call
 
 SLIDERS = 5
 RANGE = 5.0  # standard deviations either way
@@ -75,8 +76,6 @@ class DirectionsBox(QGroupBox):
         self.reset_btn.clicked.connect(self.reset)
         self.save_btn.clicked.connect(self.save_dialog)
         self.saved.activated.connect(self._apply_saved)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
         self._enable(False)
 
     # -- model ---------------------------------------------------------------------------------------
@@ -102,21 +101,24 @@ class DirectionsBox(QGroupBox):
         self._load_saved()
         if model_id:
             self.status.setText("Finding this model's directions…")
-            self._asked = self.worker.submit("explorer-directions", model_id, lambda s: s.directions(SLIDERS),
-                                             convert=False)
+            handle = self.worker.request("explorer-directions", model_id, Call("directions", SLIDERS),
+                                         convert=False)
+            self._asked = handle.id
+            handle.then(lambda result, tid=handle.id: self._on_result(tid, result),
+                        lambda message, tid=handle.id: self._on_error(tid, message))
         else:
             self.status.setText("Load a model to see its directions.")
 
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key != "explorer-directions" or task_id != self._asked:
+    def _on_result(self, task_id: int, result: Any) -> None:
+        if task_id != self._asked:  # an earlier model's answer
             return
         for label, d in zip(self.labels, result, strict=False):
             label.setText(f"Direction {d['index']} · {100 * d['explained']:.1f} % of the variety")
         self.status.setText("Move a slider to change the image along a direction.")
         self._enable(True)
 
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key == "explorer-directions" and task_id == self._asked:
+    def _on_error(self, task_id: int, message: str) -> None:
+        if task_id == self._asked:
             self.status.setText(f"No directions for this model: {message}")
 
     def _enable(self, on: bool) -> None:

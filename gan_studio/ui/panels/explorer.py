@@ -29,6 +29,7 @@ from ..empty_state import HintStack
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..seed_grid import SeedGrid
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, side_column
+from ..worker import Call
 from .class_picker import ClassPicker
 from .directions_box import DirectionsBox
 from .explorer_export import ExplorerExports
@@ -389,10 +390,6 @@ class ExplorerPanel(ExplorerExports, QWidget):
             self._shown["grid"] = task_id
             for th, img in zip(self.thumbs, result, strict=False):
                 th.set_image(img)
-        elif key.startswith("explorer-fav-"):
-            idx = int(key.rsplit("-", 1)[1])
-            if idx < self.fav_strip.count() - 1:
-                self.fav_strip.itemAt(idx).widget().set_image(result)
 
     def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
         if key.startswith("explorer"):
@@ -422,8 +419,13 @@ class ExplorerPanel(ExplorerExports, QWidget):
             from ...core.sessions.requests import RenderRequest
 
             req = RenderRequest(self.model_id, source=src, psi=self.state.psi, class_name=self.state.class_name)
-            self.worker.submit(f"explorer-fav-{idx}", self.model_id, lambda s: s.render(req))
+            self.worker.request(f"explorer-fav-{idx}", self.model_id, Call("render", req)).then(
+                lambda img, i=idx: self._fav_rendered(i, img))
         self.favouritesChanged.emit(list(self.favourites))
+
+    def _fav_rendered(self, idx: int, image: QImage) -> None:
+        if idx < self.fav_strip.count() - 1:  # the strip's last item is its stretch
+            self.fav_strip.itemAt(idx).widget().set_image(image)
 
     def show_source(self, src: Any) -> None:
         if src.seed is not None:
