@@ -107,3 +107,22 @@ def test_a_hint_dabbed_inside_a_drawn_outline_colours_that_region(sketch_panel, 
     assert not panel.canvas.has_hints() and (panel.canvas.pixels() < 128).any()
     panel.apply_recipe(rec, out)  # reopening brings the hint back
     assert np.array_equal(panel.canvas.hint_pixels(), hints)
+
+
+def test_a_removed_swatchs_late_click_is_ignored(qtbot, monkeypatch):
+    from PySide6.QtWidgets import QColorDialog
+
+    from gan_studio.ui.colour_box import ColourBox
+
+    box = ColourBox()
+    qtbot.addWidget(box)
+    box.set_palette(["#ff0000", "#00ff00", "#0000ff"])
+    last = box.swatches.itemAt(2).widget()
+    asked = []
+    monkeypatch.setattr(QColorDialog, "getColor", lambda *a, **k: asked.append(a) or QColor("#123456"))
+    box._remove()  # "−": the last swatch goes, its button is deleted later
+    assert last.isHidden()
+    last.click()  # a click already queued for it (a fast hand, the monkey test) changes nothing
+    assert asked == [] and box._palette == ["#ff0000", "#00ff00"]
+    box.swatches.itemAt(1).widget().click()
+    assert box._palette == ["#ff0000", "#123456"]

@@ -129,7 +129,8 @@ class ColourBox(QGroupBox):
     def _rebuild_swatches(self) -> None:
         while self.swatches.count():
             item = self.swatches.takeAt(0)
-            if item.widget():
+            if item.widget():  # hidden at once: a swatch waiting for deleteLater must take no more clicks
+                item.widget().hide()
                 item.widget().deleteLater()
         for i, colour in enumerate(self._palette):
             btn = QToolButton()
@@ -142,8 +143,10 @@ class ColourBox(QGroupBox):
         self.remove_btn.setEnabled(len(self._palette) > 1)
 
     def _edit(self, i: int) -> None:
+        if not 0 <= i < len(self._palette):
+            return  # the click of a swatch that "−" removed, still in the event queue
         colour = QColorDialog.getColor(QColor(self._palette[i]), self, "Palette colour")
-        if colour.isValid():
+        if colour.isValid() and i < len(self._palette):  # the palette may change while the dialog is open
             self._palette[i] = colour.name()
             self._rebuild_swatches()
             self._emit()
