@@ -188,18 +188,21 @@ class InferenceWorker(QObject):
     def submit(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool = True,
                also: tuple[str, ...] = ()) -> int:
         """Post ``fn`` under ``key``; its answer comes on the worker-wide signals, under its id (returned)."""
-        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also))
-        self._engine.post(task)
-        return task.id
+        return self._post(key, model_id, fn, convert, also, with_handle=False)
 
     def request(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool = True,
                 also: tuple[str, ...] = ()) -> TaskHandle:
         """Post ``fn`` (a ``Call``, or a function of the sessions) under ``key``; its answer comes on the handle
         returned, to this caller alone."""
+        return self._handles[self._post(key, model_id, fn, convert, also, with_handle=True)]
+
+    def _post(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool, also: tuple[str, ...],
+              with_handle: bool) -> int:
         task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also))
-        handle = self._handles[task.id] = TaskHandle(key, task.id)
+        if with_handle:  # registered before posting; answers arrive queued on this (the GUI) thread, later
+            self._handles[task.id] = TaskHandle(key, task.id)
         self._engine.post(task)
-        return handle
+        return task.id
 
     def waiting(self) -> int:
         """Requests posted and not yet answered (run, failed or superseded)."""
