@@ -94,24 +94,31 @@ def test_worker_runs_only_the_newest_task(qtbot, tiny_library):
         return fn
 
     results = []
-    worker.finished.connect(lambda key, tid, res, ms: results.append(res))
     for i in range(50):
-        worker.submit("k", "m", task(i), convert=False)
+        worker.request("k", "m", task(i), convert=False).then(results.append)
     qtbot.waitUntil(lambda: 49 in results, timeout=10000)
     worker.stop()
     assert ran[-1] == 49 and len(ran) < 50
 
 
 def test_worker_errors_reach_the_user(window, qtbot):
-    def boom(_):
+    """A render that raises answers the explorer's own request: its view says why, and the app keeps working."""
+    def boom(*_a, **_k):
         raise RuntimeError("model exploded")
 
-    with qtbot.waitSignal(window.worker.failed, timeout=10000) as sig:
-        window.worker.submit("explorer-main", TINY_ID, boom)
-    assert "model exploded" in sig.args[2] and "Traceback" in sig.args[3]
-    qtbot.waitUntil(lambda: "model exploded" in window.explorer.view._message, timeout=5000)
+    session = window.worker._engine._session(TINY_ID)  # the worker's cached session of the explorer's model
+    session.render = boom  # shadows the method on this instance only
+    try:
+        with qtbot.waitSignal(window.worker.failed, timeout=10000) as sig:
+            window.explorer.seed_box.setValue(3)
+        assert sig.args[0] == "explorer-main" and "model exploded" in sig.args[2] and "Traceback" in sig.args[3]
+        qtbot.waitUntil(lambda: "model exploded" in window.explorer.view._message, timeout=5000)
+        assert "model exploded" in window.statusBar().currentMessage()
+    finally:
+        del session.render
     window.explorer.seed_box.setValue(2)  # the app keeps working
     _wait_for(qtbot, window, _expected(2))
+    assert window.worker.waiting() == 0
 
 
 def test_psi_zero_shows_the_average_image_for_every_seed(window, qtbot):
@@ -152,7 +159,7 @@ def test_mixer_grid_is_the_session_grid(window, qtbot):
     assert window.mixer.preset_buttons["custom"].isChecked()
     window.mixer.rows_edit.setText("nonsense")
     window.mixer._sources_edited()
-    assert "⚠" in window.mixer.status.text()
+    assert "⚠" in window.mixer.note.text()
 
 
 def test_export_and_reopen_recipe(window, qtbot, tmp_path):
@@ -231,7 +238,7 @@ def test_worker_leaves_the_cores_a_training_job_uses(qtbot):
 
     def threads_now() -> int:
         got.clear()
-        worker.submit("t", "none", lambda _s: __import__("torch").get_num_threads(), convert=False)
+        worker.request("t", "none", lambda _s: __import__("torch").get_num_threads(), convert=False)
         qtbot.waitUntil(lambda: bool(got), timeout=10000)
         return got[0]
 
@@ -278,3 +285,15 @@ def test_next_start_shows_the_last_frame_before_the_model_loads(qtbot, tiny_libr
     win = start()
     assert win.explorer.shown_image() is None and win.explorer.state.seed == 0
     win.close()
+
+
+def test_exports_in_a_row_are_all_written(window, qtbot, tmp_path):
+    """Two exports asked for while the worker is busy: both files are written (an export is queued, not replaced
+    by the next one as a preview is), and the status bar reports them."""
+    gate = []
+    window.worker.request("busy", TINY_ID, lambda _s: time.sleep(0.5) or gate.append(1), convert=False)
+    ids = [window.explorer.export(tmp_path / f"e{i}.png", size=None) for i in range(3)]
+    assert len(set(ids)) == 3
+    qtbot.waitUntil(lambda: all((tmp_path / f"e{i}.png").is_file() for i in range(3)), timeout=30000)
+    qtbot.waitUntil(lambda: window.worker.waiting() == 0, timeout=10000)
+    assert gate and "e2.png" in window.statusBar().currentMessage()

@@ -166,14 +166,14 @@ def test_without_an_upscale_model_a_larger_size_is_a_plain_resize_and_says_so(wi
 
 def test_closing_the_window_stops_an_export_between_upscale_passes(tiny_library, sr):
     from gan_studio.core.sessions.sized_export import at_size
-    from gan_studio.ui.export_size import ExportCancelled, submit_sized
+    from gan_studio.ui.export_size import ExportCancelled, request_sized
 
     class Worker:  # runs the task at once; the window is closing
         def stopping(self):
             return True
 
-        def submit(self, key, model_id, fn, convert=True, also=()):
-            assert also == (TINY_SR_ID,)
+        def request(self, key, model_id, fn, convert=True, also=(), replace=True):
+            assert also == (TINY_SR_ID,) and not replace  # an export is queued, never dropped
             return fn("session", sr)
 
     class Box:
@@ -181,4 +181,5 @@ def test_closing_the_window_stops_an_export_between_upscale_passes(tiny_library,
             return 64, TINY_SR_ID
 
     with pytest.raises(ExportCancelled):
-        submit_sized(Worker(), "export", "m", Box(), lambda s, px, up: at_size(np.zeros((16, 16, 4), np.uint8), px, up))
+        request_sized(Worker(), "export", "m", Box(),
+                      lambda s, px, up: at_size(np.zeros((16, 16, 4), np.uint8), px, up))

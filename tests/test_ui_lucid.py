@@ -73,6 +73,6 @@ def test_explorer_and_every_mixer_preset_on_an_imported_lucidrains_model(lucid_w
                                         cols=(Source.from_seed(3),), layers=req.layers, psi=0.7))
         qtbot.waitUntil(lambda w=want: win.mixer.view.image() is not None and
                         np.array_equal(_rgb(win.mixer.view.image()), w), timeout=20000)
-        assert "⚠" not in win.mixer.status.text(), preset
+        assert "⚠" not in win.mixer.note.text(), preset
     assert win.mixer.groups["fine"] == (4,)
     assert errors == []

@@ -68,3 +68,22 @@ def test_a_newer_request_of_the_same_key_supersedes_a_queued_one(qtbot):
 def test_a_call_is_data():
     assert Call("render", 1, 2) == Call("render", 1, 2) and hash(Call("render", 1)) == hash(Call("render", 1))
     assert Call("double", 4)(Session()) == 8
+
+
+def test_queued_requests_of_one_key_all_run_in_order(qtbot):
+    """Two exports in a row: the second must not drop the first (newest-wins is for previews only)."""
+    session = Session()
+    worker = InferenceWorker(session_factory=lambda _mid: session)
+    try:
+        worker.request("busy", "m", Call("slow"), convert=False)
+        answers: list[int] = []
+        handles = [worker.request("export", "m", Call("double", n), convert=False, replace=False) for n in (1, 2, 3)]
+        for h in handles:
+            h.superseded.connect(lambda: answers.append(-1))
+            h.returned.connect(lambda r, _ms: answers.append(r))
+        session.gate.set()
+        qtbot.waitUntil(lambda: len(answers) == 3, timeout=10000)
+        assert answers == [2, 4, 6] and worker.waiting() == 0
+    finally:
+        session.gate.set()
+        worker.stop()

@@ -91,16 +91,22 @@ class ExportSizing(QObject):
             box.set_upscaler(card)
 
 
-def submit_sized(worker: Any, key: str, model_id: str, box: ExportSizeBox | None,
-                 write: Callable[[Any, int | None, Any], Any], size: int | None | str = CHOSEN) -> int:
+def request_export(worker: Any, key: str, model_id: str, fn: Callable[..., Any], also: tuple[str, ...] = ()) -> Any:
+    """Post an export: queued behind the others of its key, never dropped for a newer one (newest-wins is for
+    previews; an export is a file the user asked for). Returns its TaskHandle."""
+    return worker.request(key, model_id, fn, convert=False, also=also, replace=False)
+
+
+def request_sized(worker: Any, key: str, model_id: str, box: ExportSizeBox | None,
+                  write: Callable[[Any, int | None, Any], Any], size: int | None | str = CHOSEN) -> Any:
     """Run ``write(session, size, upscaler session or None)`` on the worker: one task that also gets the upscale
-    model's session when the size may need it (the GUI thread never waits or runs torch)."""
+    model's session when the size may need it (the GUI thread never waits or runs torch). Returns its handle."""
     size, up = box.choice(size) if box is not None else (None if size == CHOSEN else size, None)
     also = (up,) if up else ()
     stopping = getattr(worker, "stopping", lambda: False)
-    return worker.submit(key, model_id,
-                         lambda s, *ups: write(s, size, _Stoppable(ups[0], stopping) if ups else None),  # type: ignore
-                         convert=False, also=also)
+    return request_export(worker, key, model_id,
+                          lambda s, *ups: write(s, size, _Stoppable(ups[0], stopping) if ups else None),  # type: ignore
+                          also=also)
 
 
 class ExportCancelled(RuntimeError):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .export_size import CHOSEN, exported
+from .export_size import CHOSEN
 from .export_size import install as install_export_size
 from .importer import ImportsModels
 from .menus import build_menus
@@ -34,7 +34,6 @@ from .panels.contract import Panel
 from .panels.explorer import ExplorerPanel
 from .panels.jobs import JobsPanel
 from .panels.mixer import MixerPanel
-from .panels.model_panel import ModelPanel
 from .panels.sketch import SketchPanel
 from .panels.text import TextPanel
 from .panels.translate import TranslatePanel
@@ -58,7 +57,6 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
         self.model_id_at_start: str | None = None  # the explorer restores its last frame for this one only
         self.upscale_id: str | None = None
         self._cards: dict[str, Any] = {}
-        self._upscale_target: tuple[Path, str] | None = None
 
         self.explorer = ExplorerPanel(self.worker)
         self.explorer.directions.settings = self.settings
@@ -80,10 +78,9 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
             if hasattr(panel, "wake"):  # its model loads (the mixer's grid renders) when the tab is first shown
                 panel.asleep = True
                 self.docks[name].visibilityChanged.connect(lambda visible, n=name: self._tab_visible(n, visible))
-            if hasattr(panel, "frameTime"):
+            if hasattr(panel, "frameTime"):  # a panel that renders: its frame times, errors and exports' outcomes
                 panel.frameTime.connect(self._frame_time)
                 panel.error.connect(self._show_error)
-            if isinstance(panel, ModelPanel):
                 panel.status.connect(lambda msg: self.statusBar().showMessage(msg, 6000))
         for name in ("jobs", "text", "age", "mixer", "sketch", "translate"):  # the tabs, in this order
             self.tabifyDockWidget(self.explorer_dock, self.docks[name])
@@ -115,8 +112,6 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
 
         build_menus(self)
         self.explorer.favouritesChanged.connect(self.mixer.set_favourites)
-        self.worker.failed.connect(self._task_failed)
-        self.worker.finished.connect(self._task_done)
         self.model_picker.currentIndexChanged.connect(self._picked)
         self.resize(1280, 860)
         geo = self.settings.value("geometry")
@@ -250,16 +245,6 @@ class MainWindow(UpscaleExport, ImportsModels, QMainWindow):
     # -- status / errors ----------------------------------------------------------------------------------
     def _frame_time(self, ms: float) -> None:
         self.ms_label.setText(f"{ms:.0f} ms/frame")
-
-    def _task_done(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "export":
-            self.statusBar().showMessage(exported(result), 6000)
-        elif key == "export-upscale-src":
-            self._upscale(*result)
-
-    def _task_failed(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key in ("export", "export-upscale-src"):
-            self._show_error(message)
 
     def _show_error(self, message: str) -> None:
         self.statusBar().showMessage(f"⚠ {message}", 10000)

@@ -102,8 +102,6 @@ class ImageProjector(QObject):
         self._token = 0
         self._abort: threading.Event | None = None
         self._step.connect(self._on_step, Qt.ConnectionType.QueuedConnection)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
         _live.add(self)
 
     def busy(self) -> bool:
@@ -123,7 +121,10 @@ class ImageProjector(QObject):
                     "feature_distance": res.feature_distance}
 
         self.name = name
-        self.task_id = self.worker.submit(self.key, model_id, run, convert=False)
+        handle = self.worker.request(self.key, model_id, run, convert=False)
+        handle.returned.connect(lambda result, ms, i=handle.id: self._on_result(i, result, ms))
+        handle.errored.connect(lambda message, _tb, i=handle.id: self._on_error(i, message))
+        self.task_id = handle.id
         self.busyChanged.emit(True)
         self.progress.emit(0, steps, float("nan"))
         return self.task_id
@@ -140,8 +141,8 @@ class ImageProjector(QObject):
         self._abort = None
         self.busyChanged.emit(False)
 
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key != self.key or task_id != self.task_id:
+    def _on_result(self, task_id: int, result: Any, ms: float) -> None:
+        if task_id != self.task_id:  # an older projection, replaced by a newer one
             return
         cancelled = self._abort is not None and self._abort.is_set()
         self._finish()
@@ -154,8 +155,8 @@ class ImageProjector(QObject):
         src = replace(result.pop("source"), label="my image" if n == 1 else f"my image {n}")
         self.projected.emit(src, {**result, "name": self.name, "ms": ms})
 
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key != self.key or task_id != self.task_id:
+    def _on_error(self, task_id: int, message: str) -> None:
+        if task_id != self.task_id:
             return
         self._finish()
         if message.startswith("ProjectionAborted"):

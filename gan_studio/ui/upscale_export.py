@@ -8,13 +8,14 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog
 
+from .export_size import exported, request_export
+
 
 class UpscaleExport:
     """Mixed into MainWindow (which supplies ``worker``, ``panels``, ``explorer``, ``upscale_action``,
-    ``export_sizing``, ``_active`` and ``_show_error``)."""
+    ``export_sizing``, ``_active``, ``statusBar`` and ``_show_error``)."""
 
     upscale_id: str | None = None
-    _upscale_target: tuple[Path, str] | None = None
 
     def _set_upscaler(self, card: Any) -> None:
         self.upscale_id = card.id if card is not None else None
@@ -38,19 +39,18 @@ class UpscaleExport:
         if not model_id or render is None:
             self._show_error("No image to upscale: choose a model and make an image first.")
             return None
-        self._upscale_target = (Path(path).with_suffix(".png"), self.upscale_id)
-        return self.worker.submit("export-upscale-src", model_id, render, convert=False)
+        target = (Path(path).with_suffix(".png"), self.upscale_id)
+        handle = request_export(self.worker, "export-upscale-src", model_id, render)
+        handle.then(lambda result: self._upscale(target, *result), self._show_error)
+        return handle.id
 
-    def _upscale(self, img: Any, recipe: dict[str, Any]) -> None:
+    def _upscale(self, target: tuple[Path, str], img: Any, recipe: dict[str, Any]) -> None:
         from ..core.io.export import export_png
 
-        if self._upscale_target is None:
-            return
-        path, up_id = self._upscale_target
-        self._upscale_target = None
-        self.worker.submit("export", up_id,
-                           lambda s: str(export_png(s.upscale(img), path, {**recipe, "upscaled": up_id})),
-                           convert=False)
+        path, up_id = target
+        request_export(self.worker, "export", up_id,
+                       lambda s: str(export_png(s.upscale(img), path, {**recipe, "upscaled": up_id}))).then(
+            lambda result: self.statusBar().showMessage(exported(result), 6000), self._show_error)
 
     def export_upscaled_dialog(self) -> None:
         if not self.upscale_id:

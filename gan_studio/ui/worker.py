@@ -2,11 +2,11 @@
 
 Panels post requests under a key (one key per view). A request is data: ``Call("render", req)`` names the
 session method and its arguments (a composite export may still send a function). Only the newest request of
-each key runs; older ones are dropped before they start (StyleGAN3's AsyncRenderer idea). ``request``
-returns a ``TaskHandle`` whose ``returned`` / ``errored`` answer that request alone, to the caller that made it
-(superqt's worker signals, per request); ``superseded`` says it was dropped unrun. ``submit`` (the panels'
-older path, being moved to ``request``) answers on the worker-wide ``finished`` / ``failed``, which still
-report every task.
+each key runs; older ones are dropped before they start (StyleGAN3's AsyncRenderer idea); an export is posted
+with ``replace=False`` and queued instead. ``request`` returns a ``TaskHandle`` whose ``returned`` / ``errored``
+answer that request alone, to the caller that made it (superqt's worker signals, per request); ``superseded``
+says it was dropped unrun. The worker-wide ``finished`` / ``failed`` report every task too, for the log and for
+tests that wait on a key; no panel routes on them.
 """
 
 from __future__ import annotations
@@ -78,6 +78,7 @@ class Task:
     id: int = 0
     convert: bool = True
     also: tuple[str, ...] = ()
+    replace: bool = True  # False: queued behind the others of its key, never dropped (an export)
 
 
 class _Engine(QObject):
@@ -90,7 +91,7 @@ class _Engine(QObject):
         super().__init__()
         self._factory = session_factory
         self._sessions: dict[str, Any] = {}
-        self._pending: dict[str, Task] = {}
+        self._pending: dict[str | tuple[str, int], Task] = {}
         self._lock = threading.Lock()
         self._threads = threads
         self._default_threads: int | None = None  # torch's own count, read on the worker thread
@@ -98,9 +99,10 @@ class _Engine(QObject):
         self._wake.connect(self._drain)
 
     def post(self, task: Task) -> None:
+        slot = task.key if task.replace else (task.key, task.id)
         with self._lock:
-            old = self._pending.pop(task.key, None)
-            self._pending[task.key] = task  # newest wins: a stale task is replaced before it starts
+            old = self._pending.pop(slot, None)
+            self._pending[slot] = task  # newest wins: a stale task is replaced before it starts
         if old is not None:
             self.superseded.emit(old.id)
         self._wake.emit()
@@ -167,7 +169,7 @@ def _convert(result: Any) -> Any:
 
 
 class InferenceWorker(QObject):
-    """GUI-side handle: ``submit`` from the GUI thread, results arrive as signals on the GUI thread."""
+    """GUI-side handle: ``request`` from the GUI thread; answers arrive on its handle, on the GUI thread."""
 
     finished = Signal(str, int, object, float)  # key, task id, result (QImage | list | object), ms
     failed = Signal(str, int, str, str)  # key, task id, message, traceback
@@ -185,24 +187,16 @@ class InferenceWorker(QObject):
         self._engine.superseded.connect(self._superseded)
         self._thread.start()
 
-    def submit(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool = True,
-               also: tuple[str, ...] = ()) -> int:
-        """Post ``fn`` under ``key``; its answer comes on the worker-wide signals, under its id (returned)."""
-        return self._post(key, model_id, fn, convert, also, with_handle=False)
-
     def request(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool = True,
-                also: tuple[str, ...] = ()) -> TaskHandle:
+                also: tuple[str, ...] = (), replace: bool = True) -> TaskHandle:
         """Post ``fn`` (a ``Call``, or a function of the sessions) under ``key``; its answer comes on the handle
-        returned, to this caller alone."""
-        return self._handles[self._post(key, model_id, fn, convert, also, with_handle=True)]
-
-    def _post(self, key: str, model_id: str, fn: Call | Callable[..., Any], convert: bool, also: tuple[str, ...],
-              with_handle: bool) -> int:
-        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also))
-        if with_handle:  # registered before posting; answers arrive queued on this (the GUI) thread, later
-            self._handles[task.id] = TaskHandle(key, task.id)
-        self._engine.post(task)
-        return task.id
+        returned, to this caller alone. ``replace=False`` queues it instead (an export the user asked for must
+        not be dropped because another followed it)."""
+        task = Task(key=key, model_id=model_id, fn=fn, id=next(_ids), convert=convert, also=tuple(also),
+                    replace=replace)
+        handle = self._handles[task.id] = TaskHandle(key, task.id)  # registered before posting: answers
+        self._engine.post(task)  # arrive queued on this (the GUI) thread, later
+        return handle
 
     def waiting(self) -> int:
         """Requests posted and not yet answered (run, failed or superseded)."""

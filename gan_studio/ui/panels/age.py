@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -30,10 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import AGE, COND_PSI
-from ..export_size import ExportSizeBox, exported
+from ..export_size import ExportSizeBox
 from ..model_picker import add_model_row, model_picker
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, has_recipe, read_image
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
+from ..worker import Call
 from .age_export import AgeExports
 from .model_panel import ModelPanel
 
@@ -84,8 +86,6 @@ class AgePanel(AgeExports, ModelPanel):
         self._build()
         self.setAcceptDrops(True)
         self._throttle = throttle_timer(self, THROTTLE_MS, self.refresh)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -329,7 +329,10 @@ class AgePanel(AgeExports, ModelPanel):
         if not self.model_id or self._dirty:
             return
         req = self.current_request()
-        self.last_task = self.worker.submit("age", self.model_id, lambda s: s.render(req))
+        handle = self.worker.request("age", self.model_id, Call("render", req))
+        handle.returned.connect(lambda image, ms, i=handle.id: self._rendered(i, image, ms))
+        handle.errored.connect(lambda message, _tb: self._render_failed(message))
+        self.last_task = handle.id
         self.caption.setText(f"{self.face.describe()} · age {req.age:.2f}")
         self._check_strip_thumb(req.age)
 
@@ -352,7 +355,9 @@ class AgePanel(AgeExports, ModelPanel):
             th.setText(f"{age_label_name(a)} {a:.2f}")
             th.setToolTip(f"Show age {a:.2f}")
         self._check_strip_thumb(self.age.value())
-        self.last_strip_task = self.worker.submit("age-strip", self.model_id, lambda s: s.strip(req, ages))
+        handle = self.worker.request("age-strip", self.model_id, Call("strip", req, ages))
+        handle.then(lambda images, i=handle.id: self._strip_rendered(i, images), self._render_failed)
+        self.last_strip_task = handle.id
 
     def _check_strip_thumb(self, age: float) -> None:
         if not self.strip_thumbs:
@@ -368,31 +373,26 @@ class AgePanel(AgeExports, ModelPanel):
     def strip_images(self) -> list[QImage]:
         return list(self._strip_images)
 
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "age" and task_id > self._shown:
+    def _rendered(self, task_id: int, image: QImage, ms: float) -> None:
+        if task_id > self._shown:
             self._shown = task_id
-            self.view.set_image(result)
+            self.view.set_image(image)
             self.frameTime.emit(ms)
-        elif key == "age-strip" and task_id > self._shown_strip:
-            self._shown_strip = task_id
-            self._strip_images = list(result)
-            for th, img in zip(self.strip_thumbs, result, strict=False):
-                th.set_image(img)
-        elif key.startswith("age-fav-"):
-            idx = int(key.rsplit("-", 1)[1])
-            if idx < self.fav_strip.count() - 1:
-                self.fav_strip.itemAt(idx).widget().set_image(result)
-        elif key == "age-export":
-            self.status.emit(exported(result))
-            self.info.setText(f"Exported {Path(result).name}")
 
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key in ("age", "age-strip"):
-            self.view.set_message(f"Could not render: {message}")
-        elif key == "age-export" or key.startswith("age-fav-"):
-            self.info.setText(f"⚠ {message}")
-        else:
-            return
+    def _strip_rendered(self, task_id: int, images: list[QImage]) -> None:
+        if task_id > self._shown_strip:
+            self._shown_strip = task_id
+            self._strip_images = list(images)
+            for th, img in zip(self.strip_thumbs, images, strict=False):
+                th.set_image(img)
+
+    def _render_failed(self, message: str) -> None:
+        self.view.set_message(f"Could not render: {message}")
+        self.error.emit(message)
+
+    def _side_failed(self, message: str) -> None:
+        """A favourite's thumbnail or an export failed: said beside the controls, the face stays."""
+        self.info.setText(f"⚠ {message}")
         self.error.emit(message)
 
     # -- favourites -------------------------------------------------------------------------------------
@@ -414,7 +414,8 @@ class AgePanel(AgeExports, ModelPanel):
             from dataclasses import replace
 
             req = replace(req, source=face.source, base_age=face.base_age)
-            self.worker.submit(f"age-fav-{idx}", self.model_id, lambda s: s.render(req))
+            self.worker.request(f"age-fav-{idx}", self.model_id, Call("render", req)).then(
+                lambda image, t=th: shiboken6.isValid(t) and t.set_image(image), self._side_failed)  # t may be gone
 
     def _rebuild_favourites(self) -> None:
         while self.fav_strip.count() > 1:

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog
 
-from ..export_size import CHOSEN, submit_sized
+from ..export_size import CHOSEN, request_sized
 
 VIDEO_FRAMES = 48  # GIF / MP4: ages 0 → 1 in this many frames
 VIDEO_FPS = 24
@@ -48,7 +48,7 @@ class AgeExports:
 
             return export_at_size(s.render(req), path, s.recipe(req), px, up)
 
-        return submit_sized(self.worker, "age-export", self.model_id, self.size_box, write, size)
+        return self._exporting(request_sized(self.worker, "age-export", self.model_id, self.size_box, write, size))
 
     def export_strip_dialog(self, default: str = ".png") -> None:
         if not self.model_id:
@@ -88,4 +88,8 @@ class AgeExports:
         box = self.size_box if suffix == ".png" else None  # a video needs no upscale model's session
         if box is None and size == CHOSEN:
             size = self.size_box.export_size()
-        return submit_sized(self.worker, "age-export", self.model_id, box, write, size)
+        return self._exporting(request_sized(self.worker, "age-export", self.model_id, box, write, size))
+
+    def _exporting(self, handle: Any) -> int:
+        return self.reported(handle, lambda result: self.info.setText(f"Exported {Path(result).name}"),
+                             lambda message: self.info.setText(f"⚠ {message}"))

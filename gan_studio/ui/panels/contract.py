@@ -49,3 +49,22 @@ class PanelDefaults:
 
     def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
         raise ValueError(f"the {self.name or 'this'} panel makes no image recipes")
+
+    def reported(self, handle: Any, done: Callable[[Any], Any] | None = None,
+                 failed: Callable[[str], Any] | None = None) -> int:
+        """Say on the panel's ``status`` / ``error`` signals (the window's status bar) how the export behind
+        ``handle`` ended, after ``done(result)`` / ``failed(message)``; returns its id for callers that wait."""
+        from ..export_size import exported
+
+        def ok(result: Any) -> None:
+            if done is not None:
+                done(result)
+            self.status.emit(exported(result))  # type: ignore[attr-defined]
+
+        def bad(message: str) -> None:
+            if failed is not None:
+                failed(message)
+            self.error.emit(message)  # type: ignore[attr-defined]
+
+        handle.then(ok, bad)
+        return handle.id

@@ -98,6 +98,7 @@ class ExplorerPanel(ExplorerExports, QWidget):
     name, title = "explorer", "Latent explorer"
     frameTime = Signal(float)  # noqa: N815 (Qt naming)
     error = Signal(str)
+    status = Signal(str)  # an export's outcome, for the window's status bar
     favouritesChanged = Signal(list)  # noqa: N815
 
     def __init__(self, worker, parent: QWidget | None = None) -> None:
@@ -112,8 +113,6 @@ class ExplorerPanel(ExplorerExports, QWidget):
         self.projector = ImageProjector(worker, "project-explorer", self)  # "use my image"
         self._build()
         self.setAcceptDrops(True)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
         self._play = QTimer(self)
         self._play.setInterval(40)
         self._play.timeout.connect(self._advance_walk)
@@ -353,7 +352,10 @@ class ExplorerPanel(ExplorerExports, QWidget):
             self._held = self._held or grid
             return
         req = self.current_request()
-        self._pending_main = self.worker.submit("explorer-main", self.model_id, lambda s: s.render(req))
+        handle = self.worker.request("explorer-main", self.model_id, Call("render", req))
+        handle.returned.connect(lambda image, ms, i=handle.id: self._main_rendered(i, image, ms))
+        handle.errored.connect(lambda message, _tb: self._render_failed(message))
+        self._pending_main = handle.id
         self.caption.setText(self._describe(req))
         if grid:
             self.refresh_grid()
@@ -372,8 +374,8 @@ class ExplorerPanel(ExplorerExports, QWidget):
             if self._held is not None:
                 self._held = True
             return
-        reqs = self.grid_requests()
-        self.worker.submit("explorer-grid", self.model_id, lambda s: s.render_many(reqs))
+        handle = self.worker.request("explorer-grid", self.model_id, Call("render_many", self.grid_requests()))
+        handle.then(lambda images, i=handle.id: self._grid_rendered(i, images), self._render_failed)
 
     def _describe(self, req: Any) -> str:
         what = f"walk t={req.t:.2f}" if req.path else req.sources()[0].describe()
@@ -381,20 +383,21 @@ class ExplorerPanel(ExplorerExports, QWidget):
         cls = f" · {req.class_name}" if req.class_name else ""
         return f"{self._pair}{what}{cls} · ψ {req.psi:.2f} · noise {req.noise_mode}{edits}"
 
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "explorer-main" and task_id > self._shown["main"]:
+    def _main_rendered(self, task_id: int, image: QImage, ms: float) -> None:
+        if task_id > self._shown["main"]:
             self._shown["main"] = task_id
-            self.view.set_image(result)
+            self.view.set_image(image)
             self.frameTime.emit(ms)
-        elif key == "explorer-grid" and task_id > self._shown["grid"]:
+
+    def _grid_rendered(self, task_id: int, images: list[QImage]) -> None:
+        if task_id > self._shown["grid"]:
             self._shown["grid"] = task_id
-            for th, img in zip(self.thumbs, result, strict=False):
+            for th, img in zip(self.thumbs, images, strict=False):
                 th.set_image(img)
 
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key.startswith("explorer"):
-            self.view.set_message(f"Could not render: {message}")
-            self.error.emit(message)
+    def _render_failed(self, message: str) -> None:
+        self.view.set_message(f"Could not render: {message}")
+        self.error.emit(message)
 
     def shown_image(self) -> QImage | None:
         return self.view.image()
@@ -420,7 +423,7 @@ class ExplorerPanel(ExplorerExports, QWidget):
 
             req = RenderRequest(self.model_id, source=src, psi=self.state.psi, class_name=self.state.class_name)
             self.worker.request(f"explorer-fav-{idx}", self.model_id, Call("render", req)).then(
-                lambda img, i=idx: self._fav_rendered(i, img))
+                lambda img, i=idx: self._fav_rendered(i, img), self._render_failed)
         self.favouritesChanged.emit(list(self.favourites))
 
     def _fav_rendered(self, idx: int, image: QImage) -> None:

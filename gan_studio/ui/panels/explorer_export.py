@@ -9,7 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog
 
-from ..export_size import CHOSEN, ExportSizeBox, submit_sized
+from ..export_size import CHOSEN, ExportSizeBox, request_export, request_sized
 from .contract import PanelDefaults, UpscaleSource
 
 
@@ -32,8 +32,8 @@ class ExplorerExports(PanelDefaults):
             raise RuntimeError("no model")
         req = self.current_request()
         # a pair model writes each of its images too
-        return submit_sized(self.worker, "export", self.model_id, self.size_box,
-                            lambda s, px, up: s.export(req, path, px, up)[0], size)
+        return self.reported(request_sized(self.worker, "export", self.model_id, self.size_box,
+                                           lambda s, px, up: s.export(req, path, px, up)[0], size))
 
     def export_grid_dialog(self) -> None:
         from ...core.io.images import grid, save_png
@@ -42,9 +42,8 @@ class ExplorerExports(PanelDefaults):
         if not path or not self.model_id:
             return
         reqs, cols = self.grid_requests(), self.grid_box.columns  # the page on screen
-        self.worker.submit("export", self.model_id,
-                           lambda s: (save_png(grid(s.render_many(reqs), cols=cols), Path(path)), path)[1],
-                           convert=False)
+        self.reported(request_export(self.worker, "export", self.model_id,
+                                     lambda s: (save_png(grid(s.render_many(reqs), cols=cols), Path(path)), path)[1]))
 
     def export_video(self, path: Path, fps: int = 24, size: int | None = None) -> int:
         from ...core.io.export import write_video
@@ -52,9 +51,9 @@ class ExplorerExports(PanelDefaults):
         req = self.walk_request()
         if len(req.keys) < 2:
             raise ValueError("add two or more images to the walk first")
-        return self.worker.submit("export", self.model_id or "",
-                                  lambda s: write_video(s.walk_frames(req), path, fps=fps, size=size).describe(),
-                                  convert=False)
+        return self.reported(request_export(
+            self.worker, "export", self.model_id or "",
+            lambda s: write_video(s.walk_frames(req), path, fps=fps, size=size).describe()))
 
     def export_video_dialog(self) -> None:
         if len(self.state.path) < 2:

@@ -29,6 +29,7 @@ from ..empty_state import hint_label
 from ..mix_grid_view import MixGridView
 from ..projection import ImageProjector, ProjectionBar, ask_image, dropped_image, read_image
 from ..widgets import LabeledSlider
+from ..worker import Call
 from .contract import PanelDefaults
 
 FAV_HINT = "No favourites yet: ★ Favourite (F) in the explorer adds the current image"
@@ -63,6 +64,7 @@ class MixerPanel(PanelDefaults, QWidget):
     name, title = "mixer", "Style mixing"
     frameTime = Signal(float)  # noqa: N815
     error = Signal(str)
+    status = Signal(str)  # an export's outcome, for the window's status bar
 
     def __init__(self, worker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,7 +74,6 @@ class MixerPanel(PanelDefaults, QWidget):
         self.groups: dict[str, tuple[int, ...]] = {}
         self.favourites: list[Any] = []
         self._shown = 0
-        self._heads: dict[int, tuple[list[str], list[str]]] = {}  # task id → the names of its rows and columns
         self.asleep = False  # the window sets this for a tab not yet shown; wake() renders
         self._dirty = False
         self._row_sources: list[Any] | None = None
@@ -81,8 +82,6 @@ class MixerPanel(PanelDefaults, QWidget):
         self._project_rows = True
         self._build()
         self.setAcceptDrops(True)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
 
     def _build(self) -> None:
         self.rows_edit = QLineEdit("1,2,3,4")
@@ -94,8 +93,8 @@ class MixerPanel(PanelDefaults, QWidget):
         self.psi = LabeledSlider(PSI.lo, PSI.hi, PSI.default)
         self.noise_mode = QComboBox()
         self.noise_mode.addItems(list(NOISE_MODES))
-        self.status = QLabel()
-        self.status.setWordWrap(True)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
 
         form = QFormLayout()
         r = QHBoxLayout()
@@ -140,7 +139,7 @@ class MixerPanel(PanelDefaults, QWidget):
         side.addLayout(form)
         side.addWidget(self.project_bar)
         side.addWidget(self.preset_box)
-        side.addWidget(self.status)
+        side.addWidget(self.note)
         side.addStretch(1)
         side_w = QWidget()
         side_w.setLayout(side)
@@ -180,8 +179,9 @@ class MixerPanel(PanelDefaults, QWidget):
             button.setEnabled(name == "custom" or bool(self.groups.get(name)) or not facts)
             button.setToolTip(PRESET_TIPS.get(name, ""))
         if facts and model_id:  # how much each preset changes an image on this model, measured on the worker
-            self._effects_task = self.worker.submit("mixer-effects", model_id, lambda s: s.preset_effects(),
-                                                    convert=False)
+            handle = self.worker.request("mixer-effects", model_id, Call("preset_effects"), convert=False)
+            self._effects_task = handle.id
+            handle.then(lambda effects, i=handle.id: i == self._effects_task and self.show_effects(effects))
         self._apply_preset("coarse")
 
     def show_effects(self, effects: dict[str, float]) -> None:
@@ -239,7 +239,7 @@ class MixerPanel(PanelDefaults, QWidget):
 
     def _use_favourites(self, rows: bool) -> None:
         if not self.favourites:
-            self.status.setText("No favourites yet: press ★ in the explorer.")
+            self.note.setText("No favourites yet: press ★ in the explorer.")
             return
         srcs = self.favourites[:16]
         edit = self.rows_edit if rows else self.cols_edit
@@ -266,7 +266,7 @@ class MixerPanel(PanelDefaults, QWidget):
         """Project ``path`` on the worker (progress + Cancel); it becomes a row (or column) source."""
         pixels, why = read_image(path)
         if pixels is None or not self.model_id:
-            self.status.setText(f"⚠ {why or 'Choose a model first.'}")
+            self.note.setText(f"⚠ {why or 'Choose a model first.'}")
             return None
         self._project_rows = rows
         return self.projector.start(self.model_id, pixels, lambda s, img, steps, progress, abort: s.project(
@@ -336,7 +336,7 @@ class MixerPanel(PanelDefaults, QWidget):
     def export(self, path: Path, size: int | None | str = "chosen") -> int:
         """The mix grid with its recipe (kind "mix") as PNG, on the worker, the whole grid's longest side at
         ``size`` (default: the export size box's), enlarged by the upscale model."""
-        from ..export_size import submit_sized
+        from ..export_size import request_sized
 
         if not self.model_id:
             raise RuntimeError("no model")
@@ -347,7 +347,7 @@ class MixerPanel(PanelDefaults, QWidget):
 
             return export_at_size(s.mix_grid(req), path, s.recipe(req), px, up)
 
-        return submit_sized(self.worker, "export", self.model_id, self.size_box, write, size)
+        return self.reported(request_sized(self.worker, "export", self.model_id, self.size_box, write, size))
 
     def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
         from ...core.sessions.requests import request_from_recipe
@@ -364,15 +364,17 @@ class MixerPanel(PanelDefaults, QWidget):
         try:
             req = self.current_request()
         except ValueError as exc:
-            self.status.setText(f"⚠ {exc}")
+            self.note.setText(f"⚠ {exc}")
             return
-        self.status.setText(f"{len(req.rows)} × {len(req.cols)} mixes · layers "
+        self.note.setText(f"{len(req.rows)} × {len(req.cols)} mixes · layers "
                             f"{', '.join(map(str, req.layers)) or 'none'} from the columns")
         if self.asleep:
             self._dirty = True  # the grid renders when the tab is first shown, not at start-up
             return
-        task = self.worker.submit("mixer", self.model_id, lambda s: s.mix_grid(req))
-        self._heads[task] = ([s.describe() for s in req.rows], [s.describe() for s in req.cols])
+        heads = ([s.describe() for s in req.rows], [s.describe() for s in req.cols])
+        handle = self.worker.request("mixer", self.model_id, Call("mix_grid", req))
+        handle.returned.connect(lambda image, ms, i=handle.id: self._mixed(i, image, heads, ms))
+        handle.errored.connect(lambda message, _tb: self._mix_failed(message))
 
     def wake(self) -> None:
         """The tab came on screen: render the grid asked for meanwhile."""
@@ -381,17 +383,13 @@ class MixerPanel(PanelDefaults, QWidget):
             self._dirty = False
             self.refresh()
 
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "mixer-effects" and task_id == getattr(self, "_effects_task", None):
-            self.show_effects(result)
-        if key == "mixer" and task_id > self._shown:
+    def _mixed(self, task_id: int, image: Any, heads: tuple[list[str], list[str]], ms: float) -> None:
+        if task_id > self._shown:
             self._shown = task_id
-            self.view.set_image(result)
-            self.view.set_labels(*self._heads.get(task_id, ([], [])))
-            self._heads = {k: v for k, v in self._heads.items() if k > task_id}
+            self.view.set_image(image)
+            self.view.set_labels(*heads)
             self.frameTime.emit(ms)
 
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key == "mixer":
-            self.status.setText(f"⚠ Could not render: {message}")
-            self.error.emit(message)
+    def _mix_failed(self, message: str) -> None:
+        self.note.setText(f"⚠ Could not render: {message}")
+        self.error.emit(message)

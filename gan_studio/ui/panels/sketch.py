@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from ...core.sessions.painting import export_painting, paint
 from ..colour_box import ColourBox
-from ..export_size import CHOSEN, ExportSizeBox, export_row, exported, submit_sized
+from ..export_size import CHOSEN, ExportSizeBox, export_row, request_sized
 from ..hint_tool import HintTool
 from ..model_picker import add_model_row, model_picker
 from ..qimage import gray_qimage, to_qimage
@@ -59,11 +59,8 @@ class SketchPanel(ModelPanel):
         self.has_variation = False
         self.last_task = 0  # id of the newest live-preview task, so callers can wait for it
         self._shown = 0
-        self._export_target: Path | None = None
         self._build()
         self._throttle = throttle_timer(self, THROTTLE_MS, self.refresh)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -257,9 +254,10 @@ class SketchPanel(ModelPanel):
 
     def _load(self) -> None:
         self.view.set_message("Loading the model…")
-        self.worker.submit("sketch-info", self.model_id,
-                           lambda s: {"variation": bool(s.has_variation), "resolution": int(s.resolution),
-                                      "effect": s.variation_effect()}, convert=False)
+        self.worker.request("sketch-info", self.model_id,
+                            lambda s: {"variation": bool(s.has_variation), "resolution": int(s.resolution),
+                                       "effect": s.variation_effect()}, convert=False).then(
+            self._show_info, self._paint_failed)
         self.refresh()
 
     def _set_model_controls(self, on: bool) -> None:
@@ -300,7 +298,10 @@ class SketchPanel(ModelPanel):
         if not self.model_id or self._dirty:
             return
         arr, seed, colours, hints = self.canvas.pixels(), self.seed(), self.colours.step(), self.canvas.hint_pixels()
-        self.last_task = self.worker.submit("sketch", self.model_id, lambda s: paint(s, arr, seed, colours, hints))
+        handle = self.worker.request("sketch", self.model_id, lambda s: paint(s, arr, seed, colours, hints))
+        handle.returned.connect(lambda image, ms, i=handle.id: self._painted(i, image, ms))
+        handle.errored.connect(lambda message, _tb: self._paint_failed(message))
+        self.last_task = handle.id
 
     def shown_image(self) -> QImage | None:
         return self.view.image()
@@ -325,7 +326,8 @@ class SketchPanel(ModelPanel):
             return image_to_sketch(read_image(path), side)
 
         self.info.setText(f"Tracing {path.name}…")
-        return self.worker.submit("sketch-load", self.model_id, trace, convert=False)
+        return self.worker.request("sketch-load", self.model_id, trace, convert=False).then(
+            self._traced, self._side_failed).id
 
     def export_dialog(self) -> None:
         if not self.model_id:
@@ -341,8 +343,10 @@ class SketchPanel(ModelPanel):
         if not self.model_id:
             return None
         arr, seed, colours, hints = self.canvas.pixels(), self.seed(), self.colours.step(), self.canvas.hint_pixels()
-        return submit_sized(self.worker, "sketch-export", self.model_id, self.size_box,
-                            lambda s, px, up: export_painting(s, arr, path, seed, colours, hints, px, up), size)
+        handle = request_sized(self.worker, "sketch-export", self.model_id, self.size_box,
+                               lambda s, px, up: export_painting(s, arr, path, seed, colours, hints, px, up), size)
+        return self.reported(handle, lambda result: self.info.setText(f"Exported {Path(result).name} and its sketch"),
+                             lambda message: self.info.setText(f"⚠ {message}"))
 
     def restore_recipe(self, recipe: dict[str, Any], path: Path) -> bool:
         from ...core.sessions.recipes import sketch_from_recipe
@@ -374,35 +378,33 @@ class SketchPanel(ModelPanel):
         self.info.setText(f"Restored {Path(png).name}")
 
     # -- results ---------------------------------------------------------------------------------------
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "sketch" and task_id > self._shown:
+    def _painted(self, task_id: int, image: QImage, ms: float) -> None:
+        if task_id > self._shown:
             self._shown = task_id
-            self.view.set_image(result)
+            self.view.set_image(image)
             self.latency.setText(f"⏱ {ms:.0f} ms")
             self.frameTime.emit(ms)
-        elif key == "sketch-info":
-            self.has_variation = bool(result["variation"])
-            self._set_variation_available(self.has_variation)
-            if self.seed() is not None:
-                self.refresh()  # the preview already sent had no seed
-            self.info.setText(f"The model paints at {result['resolution']} px"
-                              + (" · seeds give variations" if self.has_variation else ""))
-            if self.has_variation:  # measured, so a small effect reads as the model's, not a broken control
-                self.variation_check.setToolTip(
-                    f"Use the model's dropout with a fixed seed: on this model a seed changes a painting by about "
-                    f"{result['effect']:.0f} grey levels of 255 (its shapes stay; shading and colour vary)")
-        elif key == "sketch-load":
-            self.canvas.set_paper(gray_qimage(result))
-            self.info.setText("Image traced into a sketch (Ctrl+Z to undo)")
-        elif key == "sketch-export":
-            self.status.emit(exported(result))
-            self.info.setText(f"Exported {Path(result).name} and its sketch")
 
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key == "sketch" or key == "sketch-info":
-            self.view.set_message(f"Could not paint: {message}")
-        elif key.startswith("sketch-"):
-            self.info.setText(f"⚠ {message}")
-        else:
-            return
+    def _show_info(self, info: dict[str, Any]) -> None:
+        self.has_variation = bool(info["variation"])
+        self._set_variation_available(self.has_variation)
+        if self.seed() is not None:
+            self.refresh()  # the preview already sent had no seed
+        self.info.setText(f"The model paints at {info['resolution']} px"
+                          + (" · seeds give variations" if self.has_variation else ""))
+        if self.has_variation:  # measured, so a small effect reads as the model's, not a broken control
+            self.variation_check.setToolTip(
+                f"Use the model's dropout with a fixed seed: on this model a seed changes a painting by about "
+                f"{info['effect']:.0f} grey levels of 255 (its shapes stay; shading and colour vary)")
+
+    def _traced(self, sketch: Any) -> None:
+        self.canvas.set_paper(gray_qimage(sketch))
+        self.info.setText("Image traced into a sketch (Ctrl+Z to undo)")
+
+    def _paint_failed(self, message: str) -> None:
+        self.view.set_message(f"Could not paint: {message}")
+        self.error.emit(message)
+
+    def _side_failed(self, message: str) -> None:
+        self.info.setText(f"⚠ {message}")
         self.error.emit(message)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
-from ..export_size import ExportSizeBox, export_row, exported
+from ..export_size import ExportSizeBox, export_row
 from ..messages import plain_tip
 from ..model_picker import add_model_row, model_picker
 from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
@@ -138,13 +138,10 @@ class TextPanel(TextExports, ModelPanel):
         self.last_task = 0  # id of the newest grid task, so callers can wait for it
         self._shown = 0
         self._want_generate = False  # Enter was pressed before the model was ready
-        self._requests: dict[int, Any] = {}  # grid task id → its request (labels follow what is shown)
         self._ranking: int | None = None  # id of a ranking task in flight: slider re-renders wait for it
         self._rerender_after = False
         self._build()
         self._throttle = throttle_timer(self, THROTTLE_MS, self._rerender)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
         self._set_history(load_history(self.settings))
         self._set_enabled(False)
 
@@ -311,7 +308,7 @@ class TextPanel(TextExports, ModelPanel):
         self.encoder_error = None
         self._set_enabled(False)  # until the probe says the encoder works
         self.info.setText("Loading the model and the sentence encoder…")
-        self.worker.submit("text-info", self.model_id, _probe, convert=False)
+        self.worker.request("text-info", self.model_id, _probe, convert=False).then(self._show_info, self._failed)
         if self.current is not None:
             self._submit(self.current)
 
@@ -404,71 +401,63 @@ class TextPanel(TextExports, ModelPanel):
             return None
         pool = RANK_POOL if rank and self.ranking() else 1
         self.current = req
-        self.last_task = self.worker.submit("text-grid", self.model_id, _render(req, pool))
-        self._requests[self.last_task] = req
+        handle = self.worker.request("text-grid", self.model_id, _render(req, pool))
+        handle.returned.connect(lambda result, ms, i=handle.id: self._grid_rendered(i, req, result, ms))
+        handle.errored.connect(lambda message, _tb, i=handle.id: (self._grid_done(i), self._failed(message)))
+        self.last_task = handle.id
         self._ranking = self.last_task if pool > 1 else None
         return self.last_task
 
-    def _grid_done(self, task_id: int) -> Any:
-        """Forget tasks up to ``task_id``; return its request. A deferred slider re-render runs now."""
-        req = self._requests.get(task_id)
-        self._requests = {k: v for k, v in self._requests.items() if k > task_id}
+    def _grid_done(self, task_id: int) -> None:
+        """Grid ``task_id`` is answered: a slider re-render deferred behind a ranking runs now."""
         if self._ranking is not None and task_id >= self._ranking:
             self._ranking = None
             if self._rerender_after:
                 self._rerender_after = False
                 self._throttle.start()
-        return req
 
     # -- results ---------------------------------------------------------------------------------------
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "text-grid" and task_id > self._shown:
-            self._shown = task_id
-            req = self._grid_done(task_id)
-            if isinstance(result, NoEncoder):
-                self._encoder_missing(result.reason)
-                return
-            if isinstance(result, Ranked):
-                req, result = result.request, result.images
-                drawn = len(result) * RANK_POOL
-            else:
-                drawn = len(result)
-            if req is not None and task_id == self.last_task:
-                self.current = req
-            self._show_grid()
-            self._set_images(list(result))
-            best = f" (best of {drawn})" if drawn > len(result) else ""
-            self.latency.setText(f"⏱ {ms:.0f} ms for {len(result)} images{best}")
-            self.frameTime.emit(ms / max(1, drawn))
-        elif key == "text-info":
-            if result["encoder_error"]:
-                self._encoder_missing(result["encoder_error"])
-                return
-            self.encoder_error = None
-            self._can_rank = bool(result.get("can_rank"))
-            self.best_first.setEnabled(self._can_rank)
-            self.best_first.setToolTip(BEST_TIP if self._can_rank else
-                                       "This model has no prompt matcher (gan-studio matcher adds one)")
-            self._set_enabled(True)
-            self.generate_btn.setToolTip("Render the prompt for each seed (Enter)")
-            self.info.setText(f"The model draws {result['resolution']} px images.")
-            if self._want_generate:
-                self.generate()
-            elif not self.images:
-                self._show_message("Type a prompt and press Enter.\nAny words work, not only the training captions.")
-        elif key.startswith("text-export"):
-            self.status.emit(exported(result))
-            self.info.setText(f"Exported {Path(result).name}")
-
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key == "text-grid" or key == "text-info":
-            if key == "text-grid":
-                self._grid_done(task_id)
-            self._show_message(f"Could not render: {message}")
-        elif key.startswith("text-"):
-            self.info.setText(f"⚠ {message}")
-        else:
+    def _grid_rendered(self, task_id: int, req: Any, result: Any, ms: float) -> None:
+        """A grid came back for ``req`` (the labels follow what is shown, not what was asked last)."""
+        self._grid_done(task_id)
+        if task_id <= self._shown:
             return
+        self._shown = task_id
+        if isinstance(result, NoEncoder):
+            self._encoder_missing(result.reason)
+            return
+        if isinstance(result, Ranked):
+            req, result = result.request, result.images
+            drawn = len(result) * RANK_POOL
+        else:
+            drawn = len(result)
+        if task_id == self.last_task:
+            self.current = req
+        self._show_grid()
+        self._set_images(list(result))
+        best = f" (best of {drawn})" if drawn > len(result) else ""
+        self.latency.setText(f"⏱ {ms:.0f} ms for {len(result)} images{best}")
+        self.frameTime.emit(ms / max(1, drawn))
+
+    def _show_info(self, info: dict[str, Any]) -> None:
+        if info["encoder_error"]:
+            self._encoder_missing(info["encoder_error"])
+            return
+        self.encoder_error = None
+        self._can_rank = bool(info.get("can_rank"))
+        self.best_first.setEnabled(self._can_rank)
+        self.best_first.setToolTip(BEST_TIP if self._can_rank else
+                                   "This model has no prompt matcher (gan-studio matcher adds one)")
+        self._set_enabled(True)
+        self.generate_btn.setToolTip("Render the prompt for each seed (Enter)")
+        self.info.setText(f"The model draws {info['resolution']} px images.")
+        if self._want_generate:
+            self.generate()
+        elif not self.images:
+            self._show_message("Type a prompt and press Enter.\nAny words work, not only the training captions.")
+
+    def _failed(self, message: str) -> None:
+        self._show_message(f"Could not render: {message}")
         self.error.emit(message)
 
     def _encoder_missing(self, reason: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog
 
-from ..export_size import CHOSEN, submit_sized
+from ..export_size import CHOSEN, request_export, request_sized
 from .contract import UpscaleSource
 
 
@@ -41,7 +41,7 @@ class TextExports:
 
             return export_at_size(s.render(req)[0], path, s.recipe(req), px, up)
 
-        return submit_sized(self.worker, "text-export", self.model_id, self.size_box, write, size)
+        return self._exporting(request_sized(self.worker, "text-export", self.model_id, self.size_box, write, size))
 
     def export_grid_dialog(self) -> None:
         if self.current is None:
@@ -68,4 +68,8 @@ class TextExports:
 
             return str(export_png(grid(s.render(req), cols=cols), path, s.recipe(req)))
 
-        return self.worker.submit("text-export-grid", self.model_id, write, convert=False)
+        return self._exporting(request_export(self.worker, "text-export-grid", self.model_id, write))
+
+    def _exporting(self, handle: Any) -> int:
+        return self.reported(handle, lambda result: self.info.setText(f"Exported {Path(result).name}"),
+                             lambda message: self.info.setText(f"⚠ {message}"))

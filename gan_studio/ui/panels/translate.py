@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ...core.colour import apply_colours
 from ..colour_box import ColourBox
 from ..empty_state import DropZone
-from ..export_size import ExportSizeBox, exported
+from ..export_size import ExportSizeBox
 from ..model_picker import add_model_row, model_picker
 from ..qimage import qimage_pixels
 from ..widgets import BeforeAfterView
@@ -122,8 +122,6 @@ class TranslatePanel(TranslateExports, ModelPanel):
         self._shown = 0
         self._build()
         self.setAcceptDrops(True)
-        worker.finished.connect(self._on_result)
-        worker.failed.connect(self._on_error)
 
     # -- layout -------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -237,7 +235,8 @@ class TranslatePanel(TranslateExports, ModelPanel):
 
     def _load(self) -> None:
         self.caption.setText("Loading the model…")
-        self.worker.submit("translate-info", self.model_id, lambda s: dict(s.directions), convert=False)
+        self.worker.request("translate-info", self.model_id, lambda s: dict(s.directions), convert=False).then(
+            self._fill_directions, self._translate_failed)
 
     def direction(self) -> str | None:
         return self.direction_combo.currentData()
@@ -305,8 +304,11 @@ class TranslatePanel(TranslateExports, ModelPanel):
         if self._input is None or not self.model_id or self._dirty or self.direction() is None:
             return
         arr, direction, fit, colours = self._input, self.direction(), self.fit(), self.colours.step()
-        self.last_task = self.worker.submit("translate", self.model_id,
-                                            lambda s: apply_colours(s.run(arr, direction, fit=fit), colours))
+        handle = self.worker.request("translate", self.model_id,
+                                     lambda s: apply_colours(s.run(arr, direction, fit=fit), colours))
+        handle.returned.connect(lambda image, ms, i=handle.id: self._translated(i, image, ms))
+        handle.errored.connect(lambda message, _tb: self._translate_failed(message))
+        self.last_task = handle.id
 
     def shown_image(self) -> QImage | None:
         return self.view.after()
@@ -422,19 +424,18 @@ class TranslatePanel(TranslateExports, ModelPanel):
             self.caption.setText(self._note)
 
     # -- results ---------------------------------------------------------------------------------------
-    def _on_result(self, key: str, task_id: int, result: Any, ms: float) -> None:
-        if key == "translate" and task_id > self._shown:
+    def _translated(self, task_id: int, image: QImage, ms: float) -> None:
+        if task_id > self._shown:
             self._shown = task_id
-            self.view.set_after(result)
+            self.view.set_after(image)
             note = f" — {self._note}" if self._note else ""  # kept until another image is opened
             self.caption.setText(f"{self.source.name if self.source else ''} · {self.direction_combo.currentText()}"
                                  f" · {ms:.0f} ms{note}")
             self.frameTime.emit(ms)
-        elif key == "translate-info":
-            self._fill_directions(result)
-        elif key == "translate-export":
-            self.status.emit(exported(result))
-            self.caption.setText(f"Exported {Path(result).name}")
+
+    def _translate_failed(self, message: str) -> None:
+        self.view.set_message(f"Could not translate: {message}")
+        self.error.emit(message)
 
     def _fill_directions(self, directions: dict[str, str]) -> None:
         keep, self._want_direction = self._want_direction or self.direction(), None
@@ -451,12 +452,3 @@ class TranslatePanel(TranslateExports, ModelPanel):
             ready = f"{self.source.name} ready" if self.source else ""  # the drop zone says what to do
             self.caption.setText(self._note or ready)
         self.refresh()
-
-    def _on_error(self, key: str, task_id: int, message: str, tb: str) -> None:
-        if key == "translate" or key == "translate-info":
-            self.view.set_message(f"Could not translate: {message}")
-        elif key == "translate-export":
-            self.caption.setText(f"⚠ {message}")
-        else:
-            return
-        self.error.emit(message)

@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog
 
-from ..export_size import CHOSEN, submit_sized
+from ..export_size import CHOSEN, request_sized
 
 
 class TranslateExports:
@@ -42,4 +42,6 @@ class TranslateExports:
             out = apply_colours(s.run(arr, direction, fit=fit), colours)
             return export_at_size(out, Path(path).with_suffix(".png"), recipe, px, up)
 
-        return submit_sized(self.worker, "translate-export", self.model_id, self.size_box, write, size)
+        handle = request_sized(self.worker, "translate-export", self.model_id, self.size_box, write, size)
+        return self.reported(handle, lambda result: self.caption.setText(f"Exported {Path(result).name}"),
+                             lambda message: self.caption.setText(f"⚠ {message}"))
