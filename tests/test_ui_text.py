@@ -12,7 +12,8 @@ from PIL import Image
 from PySide6.QtCore import QSettings, Qt
 
 from gan_studio.core.sessions.cond_requests import TextRequest, cond_request_from_recipe
-from gan_studio.ui.panels.text import DEFAULT_COUNT, NO_MODEL, TextPanel, load_history
+from gan_studio.ui.panels.text import TextPanel
+from gan_studio.ui.panels.text_tasks import DEFAULT_COUNT, NO_MODEL, load_history
 from gan_studio.ui.qimage import qimage_pixels
 from gan_studio.ui.worker import InferenceWorker
 from tests.conftest import TINY_TEXT_ID, reference_library

@@ -17,6 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+MAX_SEED = 2**31 - 1  # the seed spin boxes' top: a QSpinBox holds a C int (the sessions take up to 2**32 - 1)
+
 
 def checkerboard(size: int = 8) -> QPixmap:
     pm = QPixmap(size * 2, size * 2)

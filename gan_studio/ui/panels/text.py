@@ -9,119 +9,38 @@ reason is shown in place of the grid and Generate is disabled; the rest of the w
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QCompleter,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QScrollArea,
-    QSpinBox,
-    QStackedWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
-from ...core.defaults import COND_PSI, SEED_COUNT, VARIATION
-from ..export_size import ExportSizeBox, export_row
 from ..messages import plain_tip
-from ..model_picker import add_model_row, model_picker
-from ..widgets import ImageView, LabeledSlider, Thumb, scroll_strip, throttle_timer
+from ..widgets import Thumb, throttle_timer
 from .model_panel import ModelPanel
 from .text_export import TextExports
-
-MAX_SEED = 2**31 - 1
-DEFAULT_COUNT = SEED_COUNT
-MAX_COUNT = 32
-GRID_COLS = 4
-THROTTLE_MS = 150  # live re-render while the variation slider moves: at most one request per this many ms
-HISTORY_KEY = "text/prompt_history"
-BEST_KEY = "text/best_first"
-RANK_POOL = 4  # "Best matches first" draws this many candidates per shown image
-BEST_TIP = (f"Draw {RANK_POOL}× as many seeds and show the ones the model's prompt matcher finds closest to the "
-            "prompt, best first (each image keeps its own seed)")
-HISTORY_LIMIT = 30
-NO_MODEL = ("No text-to-image model in your library yet.\nTrain one with\n"
-            "gan-studio train --family text --data DIR --out runs/text …\nor wait for the bundled one.")
-
-
-@dataclass(frozen=True)
-class NoEncoder:
-    """What a worker task returns instead of images when the sentence encoder cannot load (typed, not a
-    string match on an error message)."""
-
-    reason: str
+from .text_layout import TextLayout
+from .text_tasks import (
+    BEST_KEY,
+    BEST_TIP,
+    GRID_COLS,
+    HISTORY_KEY,
+    HISTORY_LIMIT,
+    NO_MODEL,
+    RANK_POOL,
+    THROTTLE_MS,
+    NoEncoder,
+    Ranked,
+    TextFavourite,
+    grid_task,
+    load_history,
+    probe_task,
+)
 
 
-@dataclass(frozen=True)
-class Ranked:
-    """A ranked grid from the worker: the request of the kept seeds (best first) and their images."""
-
-    request: Any
-    images: list[QImage]
-
-
-@dataclass(frozen=True)
-class TextFavourite:
-    """A kept image: enough to render it again exactly."""
-
-    model_id: str
-    prompt: str
-    seed: int
-    variation: float
-    psi: float
-
-
-def _render(req: Any, pool: int = 1) -> Any:
-    """Worker-side: the images of ``req`` (``Ranked`` when ``pool`` > 1 picks the best of that many
-    candidates per image), or ``NoEncoder`` with the reason."""
-
-    def fn(session: Any) -> Any:
-        from ...core.text.encoder import EncoderUnavailable
-        from ..qimage import to_qimage
-
-        try:
-            if pool > 1 and session.can_rank:
-                kept, images = session.render_ranked(req, pool)
-                return Ranked(kept, [to_qimage(im) for im in images])
-            return session.render(req)
-        except EncoderUnavailable as exc:
-            return NoEncoder(str(exc))
-
-    return fn
-
-
-def _probe(session: Any) -> dict[str, Any]:
-    """Worker-side: load the encoder now (so the first Generate is quick) and report the output size."""
-    from ...core.text.encoder import EncoderUnavailable
-
-    try:
-        session.encoder  # noqa: B018 (loads it)
-        reason = None
-    except EncoderUnavailable as exc:
-        reason = str(exc)
-    return {"resolution": int(session.resolution), "encoder_error": reason, "can_rank": bool(session.can_rank)}
-
-
-def load_history(settings: QSettings) -> list[str]:
-    """Prompt history, most recent first (INI settings return a lone item as a str)."""
-    value = settings.value(HISTORY_KEY)
-    if isinstance(value, str):
-        value = [value] if value else []
-    return [str(v) for v in value or [] if str(v).strip()][:HISTORY_LIMIT]
-
-
-class TextPanel(TextExports, ModelPanel):
+class TextPanel(TextLayout, TextExports, ModelPanel):
     """Prompt box with history, a grid of seeds, a variation control, favourites and export."""
 
     task = "text"
@@ -145,153 +64,6 @@ class TextPanel(TextExports, ModelPanel):
         self._set_history(load_history(self.settings))
         self._set_enabled(False)
 
-    # -- layout -------------------------------------------------------------------------------------
-    def _build(self) -> None:
-        self.model_combo = model_picker("Text-to-image model", "(no text model)")
-
-        self.prompt = QComboBox()
-        self.prompt.setEditable(True)
-        self.prompt.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)  # history is ours: most recent first
-        self.prompt.setMaxCount(HISTORY_LIMIT)
-        self.prompt.lineEdit().setPlaceholderText("e.g. red heart, smiling cat, a tree")
-        self.prompt.lineEdit().setClearButtonEnabled(True)
-        self.prompt.setToolTip("Describe the image and press Enter; the arrow lists earlier prompts")
-        completer = QCompleter(self.prompt.model(), self.prompt)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.prompt.setCompleter(completer)
-
-        self.generate_btn = QPushButton("Generate")
-        self.generate_btn.setToolTip("Render the prompt for each seed (Enter)")
-        self.new_seeds_btn = QPushButton("🎲 New seeds")
-        self.new_seeds_btn.setToolTip("The same prompt with other seeds")
-        self.count = QSpinBox()
-        self.count.setRange(1, MAX_COUNT)
-        self.count.setValue(DEFAULT_COUNT)
-        self.count.setKeyboardTracking(False)
-        self.count.setToolTip("How many images (one per seed)")
-        self.start_seed = QSpinBox()
-        self.start_seed.setRange(0, MAX_SEED - MAX_COUNT)
-        self.start_seed.setKeyboardTracking(False)
-        self.start_seed.setToolTip("First seed; the grid shows this seed and the ones after it")
-        self.variation = LabeledSlider(VARIATION.lo, VARIATION.hi, VARIATION.default)
-        self.variation.setToolTip("Conditioning noise: 0 = the prompt's average reading, 1 = the full spread "
-                                  "seen in training")
-        self.psi = LabeledSlider(COND_PSI.lo, COND_PSI.hi, COND_PSI.default)
-        self.psi.setToolTip("Truncation ψ: lower = closer to the prompt's average image, less variety")
-        self.best_first = QCheckBox("Best matches first")
-        self.best_first.setChecked(self.settings.value(BEST_KEY, False, type=bool))  # 4× the time; see CHANGELOG
-        self.best_first.setToolTip(BEST_TIP)
-        self.best_first.setEnabled(False)
-        self._can_rank = False
-
-        self.fav_btn = QPushButton("★ Favourite")
-        self.fav_btn.setToolTip("Keep the focused image (prompt, seed and variation)")
-        self.export_btn = QPushButton("Export image…")
-        self.export_btn.setToolTip("Save the focused image as PNG with its recipe (prompt included)")
-        self.export_grid_btn, self.size_box = QPushButton("Export grid…"), ExportSizeBox()
-        self.export_grid_btn.setToolTip("Save the whole grid as one PNG")
-        self.latency = QLabel("")
-        self.info = QLabel("")
-        self.info.setWordWrap(True)
-
-        prompt_row = QHBoxLayout()
-        prompt_row.addWidget(self.prompt, 1)
-        prompt_row.addWidget(self.generate_btn)
-        form = QFormLayout()
-        add_model_row(form, self.model_combo)
-        form.addRow("Images", self.count)
-        seed_row = QHBoxLayout()
-        seed_row.addWidget(self.start_seed, 1)
-        seed_row.addWidget(self.new_seeds_btn)
-        form.addRow("First seed", seed_row)
-        form.addRow("Variation", self.variation)
-        form.addRow("Truncation ψ", self.psi)
-        form.addRow("", self.best_first)
-        side = QVBoxLayout()
-        side.addLayout(form)
-        side.addWidget(self.fav_btn)
-        side.addLayout(export_row(self.size_box, self.export_btn, self.export_grid_btn))
-        side.addWidget(self.latency)
-        side.addWidget(self.info)
-        side.addStretch(1)
-        side_w = QWidget()
-        side_w.setLayout(side)
-        side_w.setMaximumWidth(320)
-
-        # The grid, or a message in its place (no model, encoder missing).
-        self.grid_w = QWidget()
-        self.grid_layout = QGridLayout(self.grid_w)
-        self.grid_layout.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.thumbs: list[Thumb] = []
-        grid_scroll = QScrollArea()
-        grid_scroll.setWidget(self.grid_w)
-        grid_scroll.setWidgetResizable(True)
-        self.message = QLabel()
-        self.message.setObjectName("textMessage")
-        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.stack = QStackedWidget()
-        self.stack.addWidget(grid_scroll)
-        self.stack.addWidget(self.message)
-
-        self.view = ImageView(192)
-        self.view.setObjectName("textFocus")
-        self.view.setToolTip("The focused image (click a cell in the grid)")
-        self.caption = QLabel()
-        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.caption.setWordWrap(True)
-        focus = QVBoxLayout()
-        focus.addWidget(self.view, 1)
-        focus.addWidget(self.caption)
-        results = QHBoxLayout()
-        results.addWidget(self.stack, 3)
-        results.addLayout(focus, 2)
-
-        self.fav_strip, fav_scroll = scroll_strip(118)
-        fav_box = QGroupBox("Favourites")
-        QVBoxLayout(fav_box).addWidget(fav_scroll)
-
-        centre = QVBoxLayout()
-        centre.addLayout(prompt_row)
-        centre.addLayout(results, 1)
-        centre.addWidget(fav_box)
-        lay = QHBoxLayout(self)
-        lay.addWidget(side_w)
-        lay.addLayout(centre, 1)
-
-        self.prompt.lineEdit().returnPressed.connect(self.generate)
-        self.generate_btn.clicked.connect(self.generate)
-        self.new_seeds_btn.clicked.connect(self.new_seeds)
-        self.count.valueChanged.connect(lambda _: self._respin())
-        self.start_seed.valueChanged.connect(lambda _: self._respin())
-        self.variation.valueChanged.connect(self._slider_moved)
-        self.psi.valueChanged.connect(self._slider_moved)
-        self.best_first.toggled.connect(self._best_first_toggled)
-        self.fav_btn.clicked.connect(self.add_favourite)
-        self.export_btn.clicked.connect(self.export_dialog)
-        self.export_grid_btn.clicked.connect(self.export_grid_dialog)
-        self.model_combo.currentIndexChanged.connect(self._picked)
-
-    def _set_enabled(self, on: bool) -> None:
-        """Generate and friends need a model and a working encoder; the prompt box stays editable."""
-        for w in (self.generate_btn, self.new_seeds_btn):
-            w.setEnabled(on)
-        self._set_result_controls()
-
-    def _set_result_controls(self) -> None:
-        has = bool(self.images) and self.current is not None and self.model_id is not None
-        for w in (self.fav_btn, self.export_btn, self.export_grid_btn):
-            w.setEnabled(has)
-
-    def _show_message(self, text: str) -> None:
-        self.message.setText(text)
-        self.stack.setCurrentWidget(self.message)
-
-    def _show_grid(self) -> None:
-        self.stack.setCurrentIndex(0)
-
     # -- models ---------------------------------------------------------------------------------------
     def _no_model(self) -> None:
         self.current = None
@@ -308,7 +80,7 @@ class TextPanel(TextExports, ModelPanel):
         self.encoder_error = None
         self._set_enabled(False)  # until the probe says the encoder works
         self.info.setText("Loading the model and the sentence encoder…")
-        self.worker.request("text-info", self.model_id, _probe, convert=False).then(self._show_info, self._failed)
+        self.worker.request("text-info", self.model_id, probe_task, convert=False).then(self._show_info, self._failed)
         if self.current is not None:
             self._submit(self.current)
 
@@ -401,7 +173,7 @@ class TextPanel(TextExports, ModelPanel):
             return None
         pool = RANK_POOL if rank and self.ranking() else 1
         self.current = req
-        handle = self.worker.request("text-grid", self.model_id, _render(req, pool))
+        handle = self.worker.request("text-grid", self.model_id, grid_task(req, pool))
         handle.returned.connect(lambda result, ms, i=handle.id: self._grid_rendered(i, req, result, ms))
         handle.errored.connect(lambda message, _tb, i=handle.id: (self._grid_done(i), self._failed(message)))
         self.last_task = handle.id

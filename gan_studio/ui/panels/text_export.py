@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..export_size import CHOSEN, request_export, request_sized
 from .contract import UpscaleSource
+from .text_tasks import GRID_COLS
 
 
 class TextExports:
@@ -54,8 +55,6 @@ class TextExports:
     def export_grid(self, path: Path) -> int | None:
         """The whole grid as one PNG, as drawn (the export size is the single image's); its recipe lists every
         seed."""
-        from .text import GRID_COLS
-
         req = self.current
         if req is None or not self.model_id:
             return None
