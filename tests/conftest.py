@@ -14,6 +14,47 @@ from PIL import Image, ImageDraw  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "models"
 TINY_ID = "tiny-stylegen-16"
+pytest_plugins = ["pytester"]  # tests of the guards below run pytest on a small file
+
+
+def _track_qthreads() -> list:
+    """Record every QThread started in this process (weakly: a deleted one drops out), so a test that leaves
+    one running can be named instead of slowing or crashing a later test."""
+    import weakref
+
+    from PySide6.QtCore import QThread
+
+    started: weakref.WeakSet = weakref.WeakSet()
+    start = QThread.start
+
+    def recording_start(self, *args):
+        started.add(self)
+        return start(self, *args)
+
+    QThread.start = recording_start
+    return started
+
+
+_STARTED = _track_qthreads()
+
+
+@pytest.fixture(autouse=True)
+def _no_qthread_left_running():
+    """Fail a test that leaves a QThread running (a worker never stopped, a batch job never joined)."""
+    import shiboken6
+
+    before = {id(t) for t in list(_STARTED) if shiboken6.isValid(t) and t.isRunning()}
+    yield
+    left = [t for t in list(_STARTED) if shiboken6.isValid(t) and t.isRunning() and id(t) not in before]
+    for t in left:
+        t.wait(2000)  # one finishing on its own (a job's last step) is not a leak
+    left = [t for t in left if shiboken6.isValid(t) and t.isRunning()]
+    if left:
+        names = ", ".join(t.objectName() or type(t).__name__ for t in left)
+        for t in left:  # stop them, so the next test starts clean
+            t.quit()
+            t.wait(5000)
+        pytest.fail(f"the test left {len(left)} QThread(s) running: {names}")
 
 
 @pytest.fixture(autouse=True)

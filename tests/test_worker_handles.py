@@ -87,3 +87,23 @@ def test_queued_requests_of_one_key_all_run_in_order(qtbot):
     finally:
         session.gate.set()
         worker.stop()
+
+
+def test_a_worker_left_running_fails_its_test(pytester):
+    """The conftest's guard: a test that starts the worker's thread and never stops it fails, by name."""
+    import shutil
+    from pathlib import Path
+
+    shutil.copy(Path(__file__).with_name("conftest.py"), pytester.path / "conftest.py")
+    pytester.makepyfile(test_leak="""
+from gan_studio.ui.worker import InferenceWorker
+
+kept = []  # held, so Python does not delete the running QThread (Qt would abort the process)
+
+
+def test_leaks(qtbot):
+    kept.append(InferenceWorker(session_factory=lambda _m: None))
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*left 1 QThread(s) running: gan-studio-inference*"])
