@@ -168,6 +168,6 @@ def test_cyclegan_colour_weight_is_a_declared_option_off_by_default():
 
     parser = build_parser()
     cfg = _config(parser.parse_args(["train", "--family", "cyclegan", "--out", "o", "--minutes", "1"]))
-    assert cfg.options["colour_weight"] == 0.0
+    assert cfg.options["colour_weight"] is None  # off; None so that a plain --resume keeps the run's own
     cfg = _config(parser.parse_args(["train", "--family", "cyclegan", "--out", "o", "--colour-weight", "3"]))
     assert cfg.options["colour_weight"] == 3.0

@@ -29,8 +29,9 @@ SPEC = register(FamilySpec(
                         options=(Option("--cycle-weight", "cycle_weight", float, 10.0, "weight of the cycle loss"),
                                  Option("--identity-weight", "identity_weight", float, 0.5,
                                         "identity loss weight, relative to the cycle weight"),
-                                 Option("--colour-weight", "colour_weight", float, 0.0,
+                                 Option("--colour-weight", "colour_weight", float, None,
                                         "weight of a low-frequency colour loss between A→B and the B image of "
-                                        "the same file name (8×8 cells, alpha-weighted RGB); 0 or no "
-                                        "same-named files: off (unpaired)"))),
+                                        "the same file name (8×8 cells, alpha-weighted RGB); default 0, and no "
+                                        "same-named files: off (unpaired); on --resume, the run's own unless given",
+                                        resume=True))),
 ))

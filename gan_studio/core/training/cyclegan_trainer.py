@@ -62,7 +62,7 @@ class CycleGanTrainer(Trainer):
         super().__init__(cfg, device)
         self.cycle_weight = float(option(cfg, "cycle_weight"))
         self.identity_weight = float(option(cfg, "identity_weight"))  # relative to the cycle weight
-        self.colour_weight = float(option(cfg, "colour_weight"))  # on known (same-named) pairs only
+        self.colour_weight = float(option(cfg, "colour_weight") or 0.0)  # on known (same-named) pairs only
         arch = {"in_channels": cfg.channels, "out_channels": cfg.channels, "n_blocks": 6, **cfg.arch}
         self.net_cfg = ResnetConfig.from_dict(arch)
         self.domains = list(cfg.arch.get("domains", ["A", "B"]))
