@@ -160,3 +160,14 @@ def test_family_flags_keep_their_names_and_defaults_and_show_once(capsys):
     assert cfg.options == {"pairs": "sketch", "l1_weight": 5.0}
     cfg = _config(parser.parse_args(["train", "--family", "text", "--out", "o", "--imle", "10"]))
     assert cfg.options["imle_weight"] == 10.0 and cfg.options["layout_weight"] is None
+
+
+def test_cyclegan_colour_weight_is_a_declared_option_off_by_default():
+    from gan_studio.cli.main import build_parser
+    from gan_studio.cli.train import _config
+
+    parser = build_parser()
+    cfg = _config(parser.parse_args(["train", "--family", "cyclegan", "--out", "o", "--minutes", "1"]))
+    assert cfg.options["colour_weight"] is None  # off; None so that a plain --resume keeps the run's own
+    cfg = _config(parser.parse_args(["train", "--family", "cyclegan", "--out", "o", "--colour-weight", "3"]))
+    assert cfg.options["colour_weight"] == 3.0

@@ -158,3 +158,48 @@ def test_a_run_saved_with_the_old_flat_options_resumes_exactly(image_folder, tmp
         for k, v in a[key].items():
             assert torch.equal(v, b[key][k]), f"{key}.{k} differs after resuming the old config"
     assert json.loads(path.read_text())["options"] == {"pairs": "sketch", "l1_weight": 7.0}
+
+
+def test_colour_loss_pairs_same_named_files_and_is_off_without_them(unpaired, tmp_path):
+    """The weakly paired colour loss takes A and B images of the same file name; unpaired folders (no shared
+    names) and weight 0 train as before, without it."""
+    import shutil
+
+    from gan_studio.core.training.cyclegan_trainer import CycleGanTrainer
+
+    on = CycleGanTrainer(replace(_cfg("cyclegan", unpaired, tmp_path / "on", 2), options={"colour_weight": 5.0}))
+    on.load_data()
+    assert on.pairs is not None and len(on.pairs[0]) == len(on.a)
+    real_a, paired_b = on._sample_pairs()
+    luma = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    grey_of_b = (paired_b[:, :3] * luma).sum(1)  # trainA is trainB in grey (PIL's luma): a pair agrees on it
+    assert torch.allclose(real_a[:, 0], grey_of_b, atol=0.02) and torch.equal(real_a[:, 3], paired_b[:, 3])
+    assert on.train_step()["colour"] > 0
+
+    off = CycleGanTrainer(_cfg("cyclegan", unpaired, tmp_path / "off", 2))  # the default weight is 0
+    off.load_data()
+    assert off.pairs is None and off.train_step()["colour"] == 0
+
+    renamed = tmp_path / "renamed"
+    shutil.copytree(unpaired, renamed)
+    for p in (renamed / "trainB").glob("*.png"):
+        p.rename(p.with_name("b-" + p.name))
+    none = CycleGanTrainer(replace(_cfg("cyclegan", renamed, tmp_path / "none", 2), options={"colour_weight": 5.0}))
+    none.load_data()
+    assert none.pairs is None and none.train_step()["colour"] == 0
+
+
+def test_colour_loss_sees_colour_not_detail():
+    from gan_studio.core.training.losses import colour_l1
+
+    def img(rgb, alpha=1.0):
+        x = torch.full((1, 4, 32, 32), -1.0)
+        x[:, :3] = torch.tensor(rgb).view(1, 3, 1, 1)
+        x[:, 3] = 2 * alpha - 1
+        return x
+
+    red, yellow = img([1.0, -1.0, -1.0]), img([1.0, 1.0, -1.0])
+    assert colour_l1(red, red) == 0 and colour_l1(yellow, red) > 0.3
+    striped = red.clone()
+    striped[:, 3, :, ::2] = -1.0  # the same red drawn in stripes: the cells' colour is unchanged
+    assert colour_l1(striped, red) < 0.1 * colour_l1(yellow, red)

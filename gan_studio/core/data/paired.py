@@ -101,12 +101,35 @@ def load_sketch_pairs(root: Path, size: int, channels_b: int) -> PairedData:
     return PairedData(a, b, skipped)
 
 
-def load_unpaired(root: Path, size: int, channels: int) -> tuple[np.ndarray, np.ndarray, list]:
-    """``root/trainA`` and ``root/trainB`` (CycleGAN's layout), or ``root/A`` and ``root/B``."""
+@dataclass
+class UnpairedData:
+    a: np.ndarray  # N×H×W×C uint8
+    b: np.ndarray  # M×H×W×C uint8
+    names_a: list[str] = field(default_factory=list)  # file name of each A image (same order)
+    names_b: list[str] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+    def same_name_pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Index arrays (ia, ib) of the A and B images whose files share a name (stem), in A's order: the
+        known pairs a weakly paired loss may use; both empty where the folders share no names."""
+        where_b = {Path(n).stem: i for i, n in enumerate(self.names_b)}
+        ia = [i for i, n in enumerate(self.names_a) if Path(n).stem in where_b]
+        ib = [where_b[Path(self.names_a[i]).stem] for i in ia]
+        return np.asarray(ia, dtype=np.int64), np.asarray(ib, dtype=np.int64)
+
+
+def load_domains(root: Path, size: int, channels: int) -> UnpairedData:
+    """``root/trainA`` and ``root/trainB`` (CycleGAN's layout), or ``root/A`` and ``root/B``, with file names."""
     root = Path(root)
     for na, nb in (("trainA", "trainB"), ("A", "B")):
         if (root / na).is_dir() and (root / nb).is_dir():
-            _, xa, sa = _load_all(scan_folder(root / na), size, channels)
-            _, xb, sb = _load_all(scan_folder(root / nb), size, channels)
-            return xa, xb, sa + sb
+            pa, xa, sa = _load_all(scan_folder(root / na), size, channels)
+            pb, xb, sb = _load_all(scan_folder(root / nb), size, channels)
+            return UnpairedData(xa, xb, [p.name for p in pa], [p.name for p in pb], sa + sb)
     raise ValueError(f"{root}: unpaired data needs two folders, trainA/ and trainB/ (or A/ and B/)")
+
+
+def load_unpaired(root: Path, size: int, channels: int) -> tuple[np.ndarray, np.ndarray, list]:
+    """``root/trainA`` and ``root/trainB`` (CycleGAN's layout), or ``root/A`` and ``root/B``."""
+    d = load_domains(root, size, channels)
+    return d.a, d.b, d.skipped

@@ -28,5 +28,10 @@ SPEC = register(FamilySpec(
                         "domains", fine_tunes=True, order=20,
                         options=(Option("--cycle-weight", "cycle_weight", float, 10.0, "weight of the cycle loss"),
                                  Option("--identity-weight", "identity_weight", float, 0.5,
-                                        "identity loss weight, relative to the cycle weight"))),
+                                        "identity loss weight, relative to the cycle weight"),
+                                 Option("--colour-weight", "colour_weight", float, None,
+                                        "weight of a low-frequency colour loss between A→B and the B image of "
+                                        "the same file name (8×8 cells, alpha-weighted RGB); default 0, and no "
+                                        "same-named files: off (unpaired); on --resume, the run's own unless given",
+                                        resume=True))),
 ))

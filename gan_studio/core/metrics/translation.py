@@ -5,7 +5,11 @@
 - domain translation (CycleGAN): share of translated held-out images that a domain classifier (ours,
   trained on real images of both domains) assigns to the target domain; cycle-reconstruction L1; and
   FD-emoji of the translations against real target-domain images, beside the untranslated inputs' FD
-  (the judge mostly tells colour from monochrome, so the FD says more about content).
+  (the judge mostly tells colour from monochrome, so the FD says more about content). Where testA/ and
+  testB/ hold files of the same names (the same things in both domains), a colour judge
+  (``colour_fidelity``) compares A→B's colours with the real B's: mean-colour and 4×4-pooled CIELAB ΔE and
+  the right-dominant-hue share, beside two floors: the untranslated input, and a painter that fills the
+  input's drawing with the average B colour of trainB.
 - ×4 super-resolution: PSNR over bicubic, on held-out images composited on white.
 """
 
@@ -71,8 +75,8 @@ def evaluate_cyclegan(model_id: str, data: Path, library: Library | None = None,
     sess = TranslatorSession.open(model_id, library=lib)
     judge = domain_classifier(data / "trainA", data / "trainB", seed=seed)
     res = sess.resolution
-    test_a, _ = load_folder(data / "testA", res, 4)
-    test_b, _ = load_folder(data / "testB", res, 4)
+    test_a, scan_a = load_folder(data / "testA", res, 4)
+    test_b, scan_b = load_folder(data / "testB", res, 4)
     a2b = np.stack([sess.run(x, "AtoB") for x in test_a])
     b2a = np.stack([sess.run(x, "BtoA") for x in test_b])
     a2b2a = np.stack([sess.run(x, "BtoA") for x in a2b])
@@ -91,7 +95,31 @@ def evaluate_cyclegan(model_id: str, data: Path, library: Library | None = None,
             f"to_{name_a}_share": round(accuracy(judge, _down(b2a, 64), np.zeros(len(b2a), int)), 4),
             f"cycle_l1_{name_a}": round(_l1(a2b2a, test_a), 4),
             f"cycle_l1_{name_b}": round(_l1(b2a2b, test_b), 4),
-            "identity_baseline_share": round(accuracy(judge, _down(test_a, 64), np.ones(len(test_a), int)), 4)}
+            "identity_baseline_share": round(accuracy(judge, _down(test_a, 64), np.ones(len(test_a), int)), 4),
+            **colour_figures(a2b, test_a, test_b, [p.name for p in scan_a.usable], [p.name for p in scan_b.usable],
+                             data / "trainB", name_b)}
+
+
+def colour_figures(a2b: np.ndarray, test_a: np.ndarray, test_b: np.ndarray, names_a: list[str],
+                   names_b: list[str], train_b: Path, name_b: str) -> dict[str, float]:
+    """The colour judge on the held-out pairs (same file names in testA/ and testB/), with its floors; empty
+    where the domains share no names (unpaired data)."""
+    from .colour_fidelity import colour_fidelity, flat_painter, mean_rgb
+
+    where_b = {Path(n).stem: i for i, n in enumerate(names_b)}
+    ia = [i for i, n in enumerate(names_a) if Path(n).stem in where_b]
+    if not ia:
+        return {}
+    ib = [where_b[Path(names_a[i]).stem] for i in ia]
+    ours, inputs, real = a2b[ia], test_a[ia], test_b[ib]
+    tb, _ = load_folder(train_b, 64, 4)
+    average = mean_rgb(tb.reshape(1, -1, tb.shape[2], 4))[0]
+    out: dict[str, float] = {f"colour_pairs_to_{name_b}": len(ia)}
+    for tag, images in (("", ours), ("_inputs", inputs), ("_average_painter", flat_painter(inputs, average)),
+                        ("_own_mean_painter", flat_painter(inputs, mean_rgb(real)))):
+        for k, v in colour_fidelity(images, real).items():
+            out[f"{k}{tag}"] = v
+    return out
 
 
 def _on_white(img: np.ndarray) -> np.ndarray:

@@ -11,14 +11,14 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ..data.paired import load_unpaired
+from ..data.paired import load_domains
 from ..io.images import grid, save_png, to_uint8
 from ..nets.cyclegan import ResnetConfig, ResnetGenerator
 from ..nets.patchgan import PatchDiscriminator, init_weights, patch_layers
 from .base import start_from_base
 from .config import TrainConfig, option
 from .loop import AbortFn, ProgressFn, RunResult, Trainer, finished_run, train_run
-from .losses import adam, gan_loss
+from .losses import adam, colour_l1, gan_loss
 
 log = logging.getLogger("gan_studio.train")
 POOL_SIZE = 50
@@ -62,6 +62,7 @@ class CycleGanTrainer(Trainer):
         super().__init__(cfg, device)
         self.cycle_weight = float(option(cfg, "cycle_weight"))
         self.identity_weight = float(option(cfg, "identity_weight"))  # relative to the cycle weight
+        self.colour_weight = float(option(cfg, "colour_weight") or 0.0)  # on known (same-named) pairs only
         arch = {"in_channels": cfg.channels, "out_channels": cfg.channels, "n_blocks": 6, **cfg.arch}
         self.net_cfg = ResnetConfig.from_dict(arch)
         self.domains = list(cfg.arch.get("domains", ["A", "B"]))
@@ -80,25 +81,48 @@ class CycleGanTrainer(Trainer):
         self.pool_a, self.pool_b = ImagePool(), ImagePool()
         self.a: torch.Tensor | None = None
         self.b: torch.Tensor | None = None
+        self.pairs: tuple[torch.Tensor, torch.Tensor] | None = None  # (A index, B index) of same-named files
 
     def load_data(self) -> None:
         cfg = self.cfg
-        a, b, skipped = load_unpaired(Path(cfg.data), cfg.resolution, cfg.channels)
-        for path, reason in skipped:
+        d = load_domains(Path(cfg.data), cfg.resolution, cfg.channels)
+        for path, reason in d.skipped:
             log.warning("skipped %s: %s", path, reason)
-        self.a, self.b = torch.from_numpy(a), torch.from_numpy(b)
-        log.info("loaded %d A and %d B images (%d skipped) from %s", len(a), len(b), len(skipped), cfg.data)
+        self.a, self.b = torch.from_numpy(d.a), torch.from_numpy(d.b)
+        log.info("loaded %d A and %d B images (%d skipped) from %s", len(d.a), len(d.b), len(d.skipped), cfg.data)
+        if self.colour_weight > 0:
+            ia, ib = d.same_name_pairs()
+            if len(ia):
+                self.pairs = (torch.from_numpy(ia), torch.from_numpy(ib))
+                log.info("colour loss on %d same-named A/B pairs, weight %g", len(ia), self.colour_weight)
+            else:
+                log.warning("no A and B files share a name: the colour loss is off (unpaired training)")
 
-    def _sample(self, data: torch.Tensor) -> torch.Tensor:
-        idx = torch.randint(len(data), (self.cfg.batch,), generator=self.gen)
+    def _sample(self, data: torch.Tensor, idx: torch.Tensor | None = None,
+                flip: torch.Tensor | None = None) -> torch.Tensor:
+        if idx is None:
+            idx = torch.randint(len(data), (self.cfg.batch,), generator=self.gen)
         x = _to_float(data[idx])
-        flip = torch.rand(self.cfg.batch, generator=self.gen) < 0.5
+        if flip is None:
+            flip = torch.rand(self.cfg.batch, generator=self.gen) < 0.5
         x[flip] = x[flip].flip(3)
         return x.to(self.device)
 
+    def _sample_pairs(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """A batch of A images and their same-named B images, flipped alike."""
+        assert self.a is not None and self.b is not None and self.pairs is not None
+        k = torch.randint(len(self.pairs[0]), (self.cfg.batch,), generator=self.gen)
+        flip = torch.rand(self.cfg.batch, generator=self.gen) < 0.5
+        return self._sample(self.a, self.pairs[0][k], flip), self._sample(self.b, self.pairs[1][k], flip)
+
     def train_step(self) -> dict[str, float]:
         assert self.a is not None and self.b is not None
-        real_a, real_b = self._sample(self.a), self._sample(self.b)
+        paired_b = None
+        if self.pairs is not None:
+            real_a, paired_b = self._sample_pairs()
+        else:
+            real_a = self._sample(self.a)
+        real_b = self._sample(self.b)
         # Generators: adversarial (LSGAN) + cycle + identity.
         self.D_a.requires_grad_(False)
         self.D_b.requires_grad_(False)
@@ -111,6 +135,10 @@ class CycleGanTrainer(Trainer):
         if self.identity_weight > 0:
             idt = F.l1_loss(self.G_ab(real_b), real_b) + F.l1_loss(self.G_ba(real_a), real_a)
             loss_g = loss_g + self.identity_weight * self.cycle_weight * idt
+        colour = torch.zeros(())
+        if paired_b is not None:
+            colour = colour_l1(fake_b, paired_b)
+            loss_g = loss_g + self.colour_weight * colour
         self.opt_G.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_G.step()
@@ -124,7 +152,8 @@ class CycleGanTrainer(Trainer):
         (loss_da + loss_db).backward()
         self.opt_D.step()
         self.step += 1
-        return {"loss_g": adv.item(), "cycle": cycle.item(), "identity": idt.item(), "loss_d_a": loss_da.item(),
+        return {"loss_g": adv.item(), "cycle": cycle.item(), "identity": idt.item(), "colour": colour.item(),
+                "loss_d_a": loss_da.item(),
                 "loss_d_b": loss_db.item()}
 
     def family_state(self) -> dict[str, Any]:
